@@ -1,0 +1,154 @@
+//! The gateway: resolved configuration, accounts, the upstream client, the event bus and the
+//! in-flight work tracker, shared by every connection. `Gateway::new` validates everything a
+//! request will need, so a running relay does not discover broken accounts one request at a
+//! time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::config::{Config, EnvSource, GroupConfig};
+use crate::events::Bus;
+use crate::http::client::Client;
+use crate::pool::Pool;
+use crate::server::auth::KeyTable;
+
+/// Why the gateway cannot start.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct StartError(pub Vec<String>);
+
+/// Everything a request needs, shared.
+#[derive(Debug)]
+pub struct Shared {
+    /// The configuration this gateway runs on.
+    pub config: Config,
+    /// Accounts.
+    pub pool: Pool,
+    /// Client keys.
+    pub keys: KeyTable,
+    /// Upstream HTTP client.
+    pub client: Client,
+    /// Pipeline events.
+    pub bus: Bus,
+    /// Work in flight (requests and stream drains), awaited on shutdown.
+    pub tracker: Tracker,
+    /// Host names accepted in `Host` (configured plus the listen address itself).
+    pub allowed_hosts: Vec<String>,
+    default_group: GroupConfig,
+}
+
+impl Shared {
+    /// The group a key belongs to (`default` when keyless or unset).
+    pub fn group(&self, name: &str) -> &GroupConfig {
+        self.config
+            .groups
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or(&self.default_group)
+    }
+}
+
+/// A configured relay, ready to serve on a listener.
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    shared: Arc<Shared>,
+}
+
+impl Gateway {
+    /// Builds the gateway: resolves account secrets (from `env` and files) and the upstream
+    /// client. Errors list every problem found.
+    pub fn new(config: Config, env: &dyn EnvSource) -> Result<Self, StartError> {
+        let pool = Pool::new(&config, env).map_err(StartError)?;
+        let client = Client::new(config.gateway.connect_timeout)
+            .map_err(|e| StartError(vec![e.to_string()]))?;
+        let keys = KeyTable::new(&config.keys);
+        let mut allowed_hosts = config.server.allowed_hosts.clone();
+        let ip = config.server.listen.ip();
+        if !ip.is_unspecified() {
+            allowed_hosts.push(match ip {
+                std::net::IpAddr::V4(v4) => v4.to_string(),
+                std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            });
+        }
+        let default_group = GroupConfig {
+            name: "default".to_owned(),
+            ..GroupConfig::default()
+        };
+        Ok(Self {
+            shared: Arc::new(Shared {
+                config,
+                pool,
+                keys,
+                client,
+                bus: Bus::default(),
+                tracker: Tracker::default(),
+                allowed_hosts,
+                default_group,
+            }),
+        })
+    }
+
+    /// The shared state.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The event bus (subscribe to see every request finish).
+    pub fn bus(&self) -> &Bus {
+        &self.shared.bus
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+}
+
+/// Counts work in flight so shutdown can wait for it.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+/// Held while a piece of work is in flight.
+#[derive(Debug)]
+pub struct Busy<'a>(&'a Tracker);
+
+impl Tracker {
+    /// Marks one piece of work as started until the guard drops.
+    pub fn enter(&self) -> Busy<'_> {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        Busy(self)
+    }
+
+    /// Work in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Waits until nothing is in flight or `limit` passes; true when idle.
+    pub async fn wait_idle(&self, limit: Duration) -> bool {
+        let wait = async {
+            loop {
+                let notified = self.idle.notified();
+                if self.in_flight() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! relay-core: the gateway behind the `relay` binary, everything that is not UI.
+//!
+//! Every request walks one linear pipeline:
+//!
+//! ```text
+//! client ─► server::router ─► Host/Origin check ─► auth (client key) ─► envelope (bounded body)
+//!        ─► pool::route (group ▸ model map ▸ eligible accounts) ─► upstream adapter ─► send
+//!        ─► response / stream relay in the client's dialect (usage tap, model restore)
+//!        ─► UsageEvent on the events::Bus (ledger, dashboard, metrics read it)
+//! ```
+//!
+//! Pure modules (`protocol`, `http::sse`, `config` parsing, `pool` routing) do no I/O and take
+//! the current time as an argument where they need it; `pipeline` is where they meet sockets.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod gateway;
+pub mod http;
+pub mod ids;
+pub mod keys;
+pub mod paths;
+pub mod pipeline;
+pub mod pool;
+pub mod protocol;
+pub mod secrets;
+pub mod server;
+pub mod upstream;
+
+pub use error::Error;
+pub use gateway::Gateway;

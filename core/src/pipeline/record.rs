@@ -1,0 +1,154 @@
+//! The one [`UsageEvent`] each request produces: filled in as the request progresses and
+//! published exactly once, when the response ends or, if the request is abandoned, on drop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use tokio::time::Instant;
+
+use crate::events::{Bus, Event, UsageEvent};
+use crate::protocol::{Dialect, Usage};
+
+/// Collects facts about a request and publishes them once.
+#[derive(Debug)]
+pub struct Recorder {
+    bus: Bus,
+    event: Option<UsageEvent>,
+    started: Instant,
+    /// Set when the client went away.
+    pub disconnected: Arc<AtomicBool>,
+}
+
+impl Recorder {
+    /// Starts recording request `id`.
+    pub fn new(bus: Bus, id: &str, inbound: Dialect, started: Instant) -> Self {
+        Self {
+            bus,
+            started,
+            disconnected: Arc::new(AtomicBool::new(false)),
+            event: Some(UsageEvent {
+                id: id.to_owned(),
+                time: SystemTime::now(),
+                key: None,
+                account: None,
+                platform: None,
+                inbound,
+                model: None,
+                upstream_model: None,
+                stream: false,
+                status: 0,
+                error: None,
+                attempts: 0,
+                usage: Usage::default(),
+                latency_ms: 0,
+                ttft_ms: None,
+                client_disconnected: false,
+            }),
+        }
+    }
+
+    /// A recorder that records nothing (what stays behind when the real one moved on to a
+    /// stream task).
+    pub fn detached() -> Self {
+        Self {
+            bus: Bus::new(1),
+            event: None,
+            started: Instant::now(),
+            disconnected: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// When the request arrived.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Mutable access to the event being built.
+    pub fn event(&mut self) -> Option<&mut UsageEvent> {
+        self.event.as_mut()
+    }
+
+    /// Notes the time to first byte (once).
+    pub fn first_byte(&mut self) {
+        let ms = millis(self.started.elapsed());
+        if let Some(e) = self.event.as_mut()
+            && e.ttft_ms.is_none()
+        {
+            e.ttft_ms = Some(ms);
+        }
+    }
+
+    /// Publishes the event with the final status and error code.
+    pub fn finish(mut self, status: u16, error: Option<&'static str>) {
+        self.publish(status, error);
+    }
+
+    fn publish(&mut self, status: u16, error: Option<&'static str>) {
+        let Some(mut e) = self.event.take() else {
+            return;
+        };
+        e.status = status;
+        e.error = error.or(e.error);
+        e.latency_ms = millis(self.started.elapsed());
+        e.client_disconnected = self.disconnected.load(Ordering::Relaxed);
+        tracing::info!(
+            id = %e.id,
+            inbound = e.inbound.as_str(),
+            model = e.model.as_deref().unwrap_or("-"),
+            account = e.account.as_deref().unwrap_or("-"),
+            status = e.status,
+            error = e.error.unwrap_or("-"),
+            input = e.usage.input,
+            output = e.usage.output,
+            cache_read = e.usage.cache_read,
+            cache_write = e.usage.cache_write,
+            latency_ms = e.latency_ms,
+            client_disconnected = e.client_disconnected,
+            "request finished"
+        );
+        self.bus.publish(Event::RequestFinished(Box::new(e)));
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        // Abandoned before a status was decided: the client is gone (499, nginx's convention).
+        if self.event.is_some() {
+            self.disconnected.store(true, Ordering::Relaxed);
+            self.publish(499, Some("client_disconnected"));
+        }
+    }
+}
+
+/// Marks the request's client as gone when dropped before being disarmed.
+#[derive(Debug)]
+pub struct DisconnectGuard {
+    flag: Arc<AtomicBool>,
+    armed: bool,
+}
+
+impl DisconnectGuard {
+    /// Watches `flag`.
+    pub fn new(flag: Arc<AtomicBool>) -> Self {
+        Self { flag, armed: true }
+    }
+
+    /// The response head was handed to the connection: the client did not leave before it.
+    pub fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for DisconnectGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flag.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Milliseconds, saturating.
+pub fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

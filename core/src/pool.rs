@@ -1,0 +1,316 @@
+//! The accounts the relay can route to, and routing: which accounts of a key's group serve a
+//! model (after group and account model maps), in which order, in which dialect.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::config::{AccountConfig, Config, EnvSource, GroupConfig, KeyConfig, Platform};
+use crate::error::Error;
+use crate::protocol::Dialect;
+use crate::secrets::{self, Secret};
+
+/// An upstream account, resolved and ready to use.
+#[derive(Debug)]
+pub struct Account {
+    /// Its configuration.
+    pub config: AccountConfig,
+    /// Resolved credential (`None` for the mock platform).
+    pub secret: Option<Secret>,
+    /// Root URL without a trailing slash.
+    pub base_url: String,
+    /// Requests sent to this account since start (mock behaviour and LRU order use it).
+    pub sent: AtomicU64,
+    last_used: AtomicU64,
+}
+
+impl Account {
+    /// The account name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// The account platform.
+    pub fn platform(&self) -> Platform {
+        self.config.platform
+    }
+
+    /// Whether this account can take requests in `dialect` without conversion.
+    pub fn speaks(&self, dialect: Dialect) -> bool {
+        platform_speaks(self.config.platform, dialect)
+    }
+
+    /// Whether this account serves `model` (after group mapping).
+    pub fn serves(&self, model: &str) -> bool {
+        self.config.models.iter().any(|p| p.matches(model))
+            || self.config.model_map.map(model).is_some()
+    }
+
+    /// The model name to send upstream for `model` (after group mapping).
+    pub fn upstream_model<'a>(&'a self, model: &'a str) -> &'a str {
+        self.config.model_map.map(model).unwrap_or(model)
+    }
+
+    /// Full upstream URL for an API `path` such as `/v1/messages` (a `base_url` ending in the
+    /// path's version segment is not doubled).
+    pub fn url(&self, path: &str, query: Option<&str>) -> String {
+        let base = &self.base_url;
+        let path = match path
+            .split_once('/')
+            .and_then(|(_, rest)| rest.split_once('/'))
+        {
+            Some((version, rest)) if base.ends_with(&format!("/{version}")) => format!("/{rest}"),
+            _ => path.to_owned(),
+        };
+        match query {
+            Some(q) if !q.is_empty() => format!("{base}{path}?{q}"),
+            _ => format!("{base}{path}"),
+        }
+    }
+}
+
+/// Whether `platform` answers `dialect` natively.
+pub fn platform_speaks(platform: Platform, dialect: Dialect) -> bool {
+    match platform {
+        Platform::Anthropic => dialect == Dialect::Anthropic,
+        Platform::Openai => matches!(dialect, Dialect::OpenAiChat | Dialect::OpenAiResponses),
+        Platform::Gemini => dialect == Dialect::Gemini,
+        Platform::Mock => dialect != Dialect::Gemini,
+    }
+}
+
+/// The default API root of a platform.
+pub fn default_base_url(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Anthropic => "https://api.anthropic.com",
+        Platform::Openai => "https://api.openai.com",
+        Platform::Gemini => "https://generativelanguage.googleapis.com",
+        Platform::Mock => "mock://local",
+    }
+}
+
+/// One account chosen for a request, with the model to send it.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// The account.
+    pub account: Arc<Account>,
+    /// Model name for the upstream.
+    pub upstream_model: String,
+}
+
+/// All accounts, resolved.
+#[derive(Debug, Default)]
+pub struct Pool {
+    accounts: Vec<Arc<Account>>,
+}
+
+impl Pool {
+    /// Resolves every account of `config` (secrets included). Errors name the account.
+    pub fn new(config: &Config, env: &dyn EnvSource) -> Result<Self, Vec<String>> {
+        let mut accounts = Vec::new();
+        let mut errors = Vec::new();
+        for a in &config.accounts {
+            if a.proxy.is_some() {
+                errors.push(format!(
+                    "account `{}`: per-account proxies are not supported yet; remove `proxy`",
+                    a.name
+                ));
+                continue;
+            }
+            let secret = if a.platform == Platform::Mock {
+                None
+            } else {
+                match secrets::resolve(&a.secret, env) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        errors.push(format!("account `{}`: {e}", a.name));
+                        continue;
+                    }
+                }
+            };
+            let base = a
+                .base_url
+                .as_deref()
+                .unwrap_or(default_base_url(a.platform));
+            accounts.push(Arc::new(Account {
+                config: a.clone(),
+                secret,
+                base_url: base.trim_end_matches('/').to_owned(),
+                sent: AtomicU64::new(0),
+                last_used: AtomicU64::new(0),
+            }));
+        }
+        if errors.is_empty() {
+            Ok(Self { accounts })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Every account.
+    pub fn accounts(&self) -> &[Arc<Account>] {
+        &self.accounts
+    }
+
+    /// The accounts that may serve `model` for a key of `group`, speaking `dialect`, best
+    /// first (lowest priority number, then least recently used).
+    pub fn route(
+        &self,
+        group: &GroupConfig,
+        key: Option<&KeyConfig>,
+        dialect: Dialect,
+        model: &str,
+    ) -> Result<Vec<Candidate>, Error> {
+        if let Some(k) = key
+            && !k.models.is_empty()
+            && !k.models.iter().any(|p| p.matches(model))
+        {
+            return Err(Error::forbidden(
+                "model_not_allowed",
+                format!(
+                    "model `{model}` is not allowed for key `{}`; its models are limited in the config",
+                    k.name
+                ),
+            ));
+        }
+        if !group.models.is_empty() && !group.models.iter().any(|p| p.matches(model)) {
+            return Err(Error::forbidden(
+                "model_not_allowed",
+                format!("model `{model}` is not allowed in group `{}`", group.name),
+            ));
+        }
+        let mapped = group.model_map.map(model).unwrap_or(model);
+        let serving: Vec<&Arc<Account>> = self
+            .accounts
+            .iter()
+            .filter(|a| a.config.enabled && a.config.groups.contains(&group.name))
+            .filter(|a| a.serves(mapped))
+            .collect();
+        if serving.is_empty() {
+            return Err(Error::not_found(
+                "model_not_found",
+                format!(
+                    "no account serves model `{model}`{}; `relay models` lists what the configured accounts serve",
+                    if mapped == model {
+                        String::new()
+                    } else {
+                        format!(" (mapped to `{mapped}`)")
+                    }
+                ),
+            ));
+        }
+        let mut out: Vec<Candidate> = serving
+            .iter()
+            .filter(|a| a.speaks(dialect))
+            .map(|a| Candidate {
+                account: Arc::clone(a),
+                upstream_model: a.upstream_model(mapped).to_owned(),
+            })
+            .collect();
+        if out.is_empty() {
+            let platforms: Vec<&str> = serving.iter().map(|a| a.platform().as_str()).collect();
+            return Err(Error::invalid(
+                "dialect_not_served",
+                format!(
+                    "model `{model}` is served only by {} accounts, which speak a different API than this endpoint; \
+                     call that platform's own endpoint (conversion between API dialects is not available in this build)",
+                    platforms.join("/")
+                ),
+            ));
+        }
+        out.sort_by_key(|c| {
+            (
+                c.account.config.priority,
+                c.account.last_used.load(Ordering::Relaxed),
+            )
+        });
+        Ok(out)
+    }
+
+    /// Marks `account` as just used (for least-recently-used ordering).
+    pub fn touch(&self, account: &Account) {
+        static CLOCK: AtomicU64 = AtomicU64::new(1);
+        account
+            .last_used
+            .store(CLOCK.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// Model ids a key of `group` can ask for (see [`model_ids`]).
+    pub fn model_ids(&self, group: &str) -> Vec<(String, Platform)> {
+        model_ids(self.accounts.iter().map(|a| &a.config), group)
+    }
+}
+
+/// Model ids a key of `group` can ask for: exact names from accounts' `models` and
+/// `model_map`, plus the well-known models that their wildcard patterns match. Sorted, each
+/// with the platform of the first account serving it.
+pub fn model_ids<'a>(
+    accounts: impl Iterator<Item = &'a AccountConfig>,
+    group: &str,
+) -> Vec<(String, Platform)> {
+    let mut out: Vec<(String, Platform)> = Vec::new();
+    let mut add = |id: &str, p: Platform| {
+        if !out.iter().any(|(x, _)| x == id) {
+            out.push((id.to_owned(), p));
+        }
+    };
+    for a in accounts.filter(|a| a.enabled && a.groups.iter().any(|g| g == group)) {
+        let p = a.platform;
+        let patterns = a.models.iter().chain(a.model_map.iter().map(|(k, _)| k));
+        for pat in patterns {
+            if pat.is_wildcard() {
+                for (known, kp) in KNOWN_MODELS {
+                    if pat.matches(known) && (p == Platform::Mock || p == *kp) {
+                        add(known, p);
+                    }
+                }
+            } else {
+                add(pat.as_str(), p);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Well-known model ids, listed by `/v1/models` when an account serves them by a wildcard.
+pub const KNOWN_MODELS: &[(&str, Platform)] = &[
+    ("claude-opus-4-5", Platform::Anthropic),
+    ("claude-opus-4-1", Platform::Anthropic),
+    ("claude-sonnet-4-5", Platform::Anthropic),
+    ("claude-sonnet-4-0", Platform::Anthropic),
+    ("claude-haiku-4-5", Platform::Anthropic),
+    ("gpt-5", Platform::Openai),
+    ("gpt-5-mini", Platform::Openai),
+    ("gpt-5-codex", Platform::Openai),
+    ("gpt-4.1", Platform::Openai),
+    ("gpt-4.1-mini", Platform::Openai),
+    ("gpt-4o", Platform::Openai),
+    ("o3", Platform::Openai),
+    ("o4-mini", Platform::Openai),
+    ("gemini-2.5-pro", Platform::Gemini),
+    ("gemini-2.5-flash", Platform::Gemini),
+];
+
+/// Zero-config discovery: when the config has no accounts, provider keys in the environment
+/// become api-key accounts. Returns the names of the variables used.
+pub fn discover(config: &mut Config, env: &dyn EnvSource) -> Vec<&'static str> {
+    use crate::config::{AuthKind, SecretRef};
+    if !config.accounts.is_empty() {
+        return Vec::new();
+    }
+    let mut used = Vec::new();
+    for (var, name, platform) in [
+        ("ANTHROPIC_API_KEY", "anthropic", Platform::Anthropic),
+        ("OPENAI_API_KEY", "openai", Platform::Openai),
+        ("GEMINI_API_KEY", "gemini", Platform::Gemini),
+    ] {
+        if env.var(var).is_some_and(|v| !v.trim().is_empty()) {
+            let mut a = AccountConfig::new(name, platform);
+            a.auth = AuthKind::ApiKey;
+            a.secret = SecretRef::Env(var.to_owned());
+            config.accounts.push(a);
+            used.push(var);
+        }
+    }
+    used
+}

@@ -1,0 +1,1021 @@
+//! Byte-level JSON lookups and patches on request/response bodies, without re-serializing them. Pure: no I/O, no clock.
+//!
+//! Values are addressed by a path of object keys (`["stream_options", "include_usage"]`); only objects are
+//! descended. Keys are compared after JSON unescaping, and when an object repeats a key the last one wins, as with
+//! serde_json. The scanner walks the objects on the path strictly (keys, colons, commas) and skips every other
+//! value structurally (strings and brackets) without validating it: the caller validates bodies with serde_json.
+//! It never recurses, so it cannot overflow the stack, and returns `None` wherever it cannot walk the input.
+//! Every patch copies the untouched bytes verbatim.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Byte range of the value at `path` (the whole top-level value for an empty path), or `None` if it is absent,
+/// if the path goes through a non-object, or if the body cannot be walked.
+pub fn find(body: &[u8], path: &[&str]) -> Option<Range<usize>> {
+    let start = skip_ws(body, 0);
+    let Some((first, rest)) = path.split_first() else {
+        let end = skip_value(body, start)?;
+        return (skip_ws(body, end) == body.len()).then_some(start..end);
+    };
+    let mut range = top_level(body, start, first)?.found?;
+    for key in rest {
+        range = lookup(body, range.start, key)?.found?;
+    }
+    Some(range)
+}
+
+/// The unescaped string at `path`; `None` if absent, not a string, or not valid UTF-8 / escapes.
+/// Borrows from `body` when the string has no escapes.
+pub fn str_at<'a>(body: &'a [u8], path: &[&str]) -> Option<Cow<'a, str>> {
+    let range = find(body, path)?;
+    let raw = body.get(range)?;
+    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if !inner.contains(&b'\\') {
+        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
+    }
+    let mut out = Vec::with_capacity(inner.len());
+    if !unescape(inner, &mut |piece| {
+        out.extend_from_slice(piece);
+        true
+    })? {
+        return None;
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// The boolean at `path`; `None` if absent or not `true`/`false`.
+pub fn bool_at(body: &[u8], path: &[&str]) -> Option<bool> {
+    match body.get(find(body, path)?)? {
+        b"true" => Some(true),
+        b"false" => Some(false),
+        _ => None,
+    }
+}
+
+/// `body` with the bytes in `range` replaced by `new_raw`. A range reaching past the end (or reversed) is clamped
+/// to the body.
+pub fn replace(body: &[u8], range: Range<usize>, new_raw: &[u8]) -> Vec<u8> {
+    let start = range.start.min(body.len());
+    let end = range.end.clamp(start, body.len());
+    let mut out = Vec::with_capacity(body.len() - (end - start) + new_raw.len());
+    out.extend_from_slice(body.get(..start).unwrap_or_default());
+    out.extend_from_slice(new_raw);
+    out.extend_from_slice(body.get(end..).unwrap_or_default());
+    out
+}
+
+/// `s` as a JSON string literal, escaped exactly as serde_json does (`"`, `\`, and control characters).
+pub fn quote(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut run_start = 0;
+    for (at, byte) in s.bytes().enumerate() {
+        let short = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run_start..at).unwrap_or_default());
+        run_start = at + 1;
+        if short.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(
+                HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'),
+            ));
+            out.push(char::from(
+                HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0'),
+            ));
+        } else {
+            out.push_str(short);
+        }
+    }
+    out.push_str(s.get(run_start..).unwrap_or_default());
+    out.push('"');
+    out
+}
+
+/// `body` with the value at `path` replaced by `new_raw` (which must be valid JSON), or, if the member is absent,
+/// with `"key":new_raw` inserted right after the opening `{` of its parent object (creating absent intermediate
+/// objects the same way), so no other byte moves. `None` if `path` is empty, the body is not a walkable JSON
+/// object, or the path goes through a non-object value.
+pub fn set(body: &[u8], path: &[&str], new_raw: &[u8]) -> Option<Vec<u8>> {
+    let mut object = skip_ws(body, 0);
+    for (depth, key) in path.iter().enumerate() {
+        let level = if depth == 0 {
+            top_level(body, object, key)?
+        } else {
+            lookup(body, object, key)?
+        };
+        let Some(found) = level.found else {
+            let missing = path.get(depth..).unwrap_or_default();
+            return Some(insert(body, object, level.members > 0, missing, new_raw));
+        };
+        if depth + 1 == path.len() {
+            return Some(replace(body, found, new_raw));
+        }
+        object = found.start;
+    }
+    None
+}
+
+/// `body` without the member at `path` and its separating comma (every occurrence, if the key is repeated), or
+/// `None` if there is nothing to remove (absent member, empty path, path through a non-object, or a body that
+/// cannot be walked).
+pub fn remove(body: &[u8], path: &[&str]) -> Option<Vec<u8>> {
+    let (last, parents) = path.split_last()?;
+    let mut object = skip_ws(body, 0);
+    for (depth, key) in parents.iter().enumerate() {
+        let level = if depth == 0 {
+            top_level(body, object, key)?
+        } else {
+            lookup(body, object, key)?
+        };
+        object = level.found?.start;
+    }
+    if parents.is_empty() {
+        top_level(body, object, last)?;
+    }
+    // Removing bytes after `object` leaves its position unchanged, so repeated keys can be removed one by one.
+    let mut out: Option<Vec<u8>> = None;
+    loop {
+        let current = out.as_deref().unwrap_or(body);
+        let Some(extent) = member_extent(current, object, last)? else {
+            return out;
+        };
+        if extent.is_empty() {
+            return out;
+        }
+        out = Some(replace(current, extent, b""));
+    }
+}
+
+/// What [`lookup`] learned about one object.
+struct Level {
+    /// The value of the last member with the key.
+    found: Option<Range<usize>>,
+    /// Just past the closing `}`.
+    end: usize,
+    members: usize,
+}
+
+/// [`lookup`] on the top-level object, which must be followed by nothing but whitespace.
+fn top_level(body: &[u8], object: usize, key: &str) -> Option<Level> {
+    let level = lookup(body, object, key)?;
+    (skip_ws(body, level.end) == body.len()).then_some(level)
+}
+
+/// Walks the object starting at `object` (which must be a `{`) looking for `key`.
+fn lookup(body: &[u8], object: usize, key: &str) -> Option<Level> {
+    let mut members = Members::new(body, object)?;
+    let mut found = None;
+    let mut count = 0;
+    loop {
+        match members.step()? {
+            Step::Member(member) => {
+                count += 1;
+                if key_eq(body.get(member.key)?, key) {
+                    found = Some(member.value);
+                }
+            }
+            Step::End(end) => {
+                return Some(Level {
+                    found,
+                    end,
+                    members: count,
+                });
+            }
+        }
+    }
+}
+
+/// The bytes to cut to remove the last member named `key` from the object at `object`, with one adjacent comma:
+/// `Some(None)` if there is no such member, `None` if the object cannot be walked.
+fn member_extent(body: &[u8], object: usize, key: &str) -> Option<Option<Range<usize>>> {
+    let mut members = Members::new(body, object)?;
+    // (start of the matching member's key, end of its value, end of the previous member's value)
+    let mut matched: Option<(usize, usize, Option<usize>)> = None;
+    let mut next_key_start: Option<usize> = None;
+    let mut prev_value_end: Option<usize> = None;
+    while let Step::Member(member) = members.step()? {
+        if matched.is_some() && next_key_start.is_none() {
+            next_key_start = Some(member.key_start);
+        }
+        if key_eq(body.get(member.key)?, key) {
+            matched = Some((member.key_start, member.value.end, prev_value_end));
+            next_key_start = None;
+        }
+        prev_value_end = Some(member.value.end);
+    }
+    Some(matched.map(|(key_start, value_end, prev)| {
+        match (next_key_start, prev) {
+            // `"k":v, "next"` → `"next"`
+            (Some(next), _) => key_start..next,
+            // `prev , "k":v }` → `prev }`
+            (None, Some(prev)) => prev..value_end,
+            // the only member
+            (None, None) => key_start..value_end,
+        }
+    }))
+}
+
+/// Inserts `"k1":{"k2":…{"kn":new_raw}…},` right after the `{` at `object` (no comma if it has no members).
+fn insert(body: &[u8], object: usize, has_members: bool, keys: &[&str], new_raw: &[u8]) -> Vec<u8> {
+    let keys_len: usize = keys.iter().map(|k| k.len() + 4).sum();
+    let mut member = Vec::with_capacity(keys_len + new_raw.len() + keys.len() + 1);
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            member.push(b'{');
+        }
+        member.extend_from_slice(quote(key).as_bytes());
+        member.push(b':');
+    }
+    member.extend_from_slice(new_raw);
+    member.resize(member.len() + keys.len().saturating_sub(1), b'}');
+    if has_members {
+        member.push(b',');
+    }
+    let at = object + 1;
+    replace(body, at..at, &member)
+}
+
+struct Member {
+    /// Position of the key's opening quote.
+    key_start: usize,
+    /// The key's raw bytes, between the quotes.
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+enum Step {
+    Member(Member),
+    /// Just past the closing `}`.
+    End(usize),
+}
+
+/// Strict walk over one object's members.
+struct Members<'a> {
+    body: &'a [u8],
+    pos: usize,
+    first: bool,
+}
+
+impl<'a> Members<'a> {
+    fn new(body: &'a [u8], object: usize) -> Option<Self> {
+        (body.get(object) == Some(&b'{')).then_some(Self {
+            body,
+            pos: object + 1,
+            first: true,
+        })
+    }
+
+    /// The next member or the end of the object; `None` on malformed input.
+    fn step(&mut self) -> Option<Step> {
+        let body = self.body;
+        let mut pos = skip_ws(body, self.pos);
+        match *body.get(pos)? {
+            b'}' => return Some(Step::End(pos + 1)),
+            b',' if !self.first => pos = skip_ws(body, pos + 1),
+            _ if self.first => {}
+            _ => return None,
+        }
+        if body.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let key_start = pos;
+        let key_end = skip_string(body, pos)?;
+        pos = skip_ws(body, key_end);
+        if body.get(pos) != Some(&b':') {
+            return None;
+        }
+        let value_start = skip_ws(body, pos + 1);
+        let value_end = skip_value(body, value_start)?;
+        self.pos = value_end;
+        self.first = false;
+        Some(Step::Member(Member {
+            key_start,
+            key: key_start + 1..key_end - 1,
+            value: value_start..value_end,
+        }))
+    }
+}
+
+fn skip_ws(body: &[u8], pos: usize) -> usize {
+    let rest = body.get(pos..).unwrap_or_default();
+    pos + rest
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .unwrap_or(rest.len())
+}
+
+/// End of the value starting at `pos`.
+fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
+    let literal =
+        |text: &[u8]| (body.get(pos..pos + text.len()) == Some(text)).then_some(pos + text.len());
+    match *body.get(pos)? {
+        b'"' => skip_string(body, pos),
+        b'{' | b'[' => skip_container(body, pos),
+        b't' => literal(b"true"),
+        b'f' => literal(b"false"),
+        b'n' => literal(b"null"),
+        b'-' | b'0'..=b'9' => {
+            let rest = body.get(pos + 1..).unwrap_or_default();
+            let len = rest
+                .iter()
+                .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+                .unwrap_or(rest.len());
+            Some(pos + 1 + len)
+        }
+        _ => None,
+    }
+}
+
+/// End of the string whose opening quote is at `pos`.
+fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
+    let mut at = pos + 1;
+    loop {
+        let rest = body.get(at..)?;
+        at += rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+        if body.get(at) == Some(&b'"') {
+            return Some(at + 1);
+        }
+        at += 2;
+    }
+}
+
+/// End of the array or object opening at `pos`, matching brackets outside strings (bracket kinds not checked).
+fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = pos;
+    loop {
+        let rest = body.get(at..)?;
+        at += rest
+            .iter()
+            .position(|b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))?;
+        match body.get(at)? {
+            b'"' => {
+                at = skip_string(body, at)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            _ => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+        }
+        at += 1;
+    }
+}
+
+/// Whether the raw (still escaped) key equals `key`.
+fn key_eq(raw: &[u8], key: &str) -> bool {
+    let mut rest = key.as_bytes();
+    let matched = unescape(raw, &mut |piece| match rest.strip_prefix(piece) {
+        Some(tail) => {
+            rest = tail;
+            true
+        }
+        None => false,
+    });
+    matched == Some(true) && rest.is_empty()
+}
+
+/// Feeds the unescaped bytes of a string body to `sink` piece by piece, stopping early when it returns false.
+/// `Some(true)` when done, `Some(false)` when stopped, `None` on an invalid escape (including lone surrogates).
+fn unescape(raw: &[u8], sink: &mut impl FnMut(&[u8]) -> bool) -> Option<bool> {
+    let mut at = 0;
+    loop {
+        let rest = raw.get(at..)?;
+        let Some(backslash) = rest.iter().position(|&b| b == b'\\') else {
+            return Some(sink(rest));
+        };
+        if !sink(rest.get(..backslash)?) {
+            return Some(false);
+        }
+        at += backslash + 1;
+        let escape = *raw.get(at)?;
+        at += 1;
+        let ch = match escape {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = hex4(raw.get(at..at + 4)?)?;
+                at += 4;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        if raw.get(at..at + 2) != Some(b"\\u") {
+                            return None;
+                        }
+                        let low = hex4(raw.get(at + 2..at + 6)?)?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return None;
+                        }
+                        at += 6;
+                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?
+                    }
+                    _ => char::from_u32(unit)?,
+                }
+            }
+            _ => return None,
+        };
+        if !sink(ch.encode_utf8(&mut [0; 4]).as_bytes()) {
+            return Some(false);
+        }
+    }
+}
+
+fn hex4(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |acc, &d| {
+        let v = char::from(d).to_digit(16)?;
+        Some(acc * 16 + v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn parse(body: &[u8]) -> Option<Value> {
+        serde_json::from_slice(body).ok()
+    }
+
+    fn slice(body: &[u8], range: Option<Range<usize>>) -> Option<&[u8]> {
+        body.get(range?)
+    }
+
+    /// Asserts that `after` is `before` with only `range` of `before` replaced.
+    fn assert_only_range_changed(before: &[u8], after: &[u8], range: Range<usize>) {
+        let suffix_len = before.len() - range.end;
+        assert_eq!(
+            after.get(..range.start),
+            before.get(..range.start),
+            "prefix changed"
+        );
+        assert_eq!(
+            after.get(after.len() - suffix_len..),
+            before.get(range.end..),
+            "suffix changed"
+        );
+    }
+
+    const REQUEST: &str = r#"{
+  "messages": [
+    {"role": "user", "content": "use \"model\": \"x\" please", "model": "nested-in-message"},
+    {"role": "assistant", "content": [{"type": "text", "text": "}]{[\\"}], "model": {"model": "deeper"}}
+  ],
+  "tools": [{"name": "pick_model", "input_schema": {"type": "object", "properties": {"model": {"type": "string"}}}}],
+  "metadata": {"model": "meta"},
+  "model" : "claude-sonnet-4-5",
+  "max_tokens": 1024, "temperature": -1.5e-3, "stream": true, "top_k": null
+}"#;
+
+    #[test]
+    fn finds_top_level_model_only() {
+        let body = REQUEST.as_bytes();
+        assert_eq!(
+            slice(body, find(body, &["model"])),
+            Some(&b"\"claude-sonnet-4-5\""[..])
+        );
+        assert_eq!(
+            str_at(body, &["model"]).as_deref(),
+            Some("claude-sonnet-4-5")
+        );
+        assert!(matches!(str_at(body, &["model"]), Some(Cow::Borrowed(_))));
+        assert_eq!(
+            str_at(body, &["metadata", "model"]).as_deref(),
+            Some("meta")
+        );
+        assert_eq!(bool_at(body, &["stream"]), Some(true));
+        assert_eq!(bool_at(body, &["top_k"]), None);
+        assert_eq!(bool_at(body, &["model"]), None);
+        assert_eq!(str_at(body, &["max_tokens"]), None);
+        assert_eq!(
+            slice(body, find(body, &["temperature"])),
+            Some(&b"-1.5e-3"[..])
+        );
+        assert_eq!(slice(body, find(body, &["top_k"])), Some(&b"null"[..]));
+        assert_eq!(find(body, &["absent"]), None);
+        assert_eq!(find(body, &["messages", "model"]), None);
+        assert_eq!(find(body, &["model", "x"]), None);
+        assert_eq!(find(body, &[]), Some(0..body.len()));
+
+        let replaced = find(body, &["model"]).map(|range| {
+            let out = replace(body, range.clone(), quote("claude-opus-4-1").as_bytes());
+            assert_only_range_changed(body, &out, range);
+            out
+        });
+        let replaced = replaced.unwrap_or_default();
+        let mut expected = parse(body).unwrap_or_default();
+        expected["model"] = json!("claude-opus-4-1");
+        assert_eq!(parse(&replaced), Some(expected));
+        assert_eq!(str_at(&replaced, &["messages"]), None);
+        assert_eq!(
+            str_at(&replaced, &["metadata", "model"]).as_deref(),
+            Some("meta")
+        );
+    }
+
+    #[test]
+    fn escaped_keys_and_values() {
+        let body = br#"{"mo\u0064el":"a\"b\\c\/d\n\u00e9\ud83d\ude00","k\"ey":1,"\ud83d\ude00":true," sp":false}"#;
+        assert_eq!(str_at(body, &["model"]).as_deref(), Some("a\"b\\c/d\né😀"));
+        assert!(matches!(str_at(body, &["model"]), Some(Cow::Owned(_))));
+        assert_eq!(slice(body, find(body, &["k\"ey"])), Some(&b"1"[..]));
+        assert_eq!(bool_at(body, &["😀"]), Some(true));
+        assert_eq!(bool_at(body, &[" sp"]), Some(false));
+        assert_eq!(find(body, &["mo\\u0064el"]), None);
+        assert_eq!(find(body, &["sp"]), None);
+
+        let out = set(body, &["model"], br#""gpt-4o""#).unwrap_or_default();
+        assert_eq!(
+            parse(&out),
+            Some(json!({"model": "gpt-4o", "k\"ey": 1, "😀": true, " sp": false}))
+        );
+        assert!(out.starts_with(br#"{"mo\u0064el":"gpt-4o","k\"ey""#));
+
+        // Invalid escapes or lone surrogates: the key matches nothing, the value is no string.
+        assert_eq!(find(br#"{"\ud800":1,"\x":2}"#, &["\u{FFFD}"]), None);
+        assert_eq!(str_at(br#"{"a":"\ud800x"}"#, &["a"]), None);
+        assert_eq!(str_at(br#"{"a":"\udc00"}"#, &["a"]), None);
+        assert_eq!(str_at(br#"{"a":"\ud800\u0041"}"#, &["a"]), None);
+        assert_eq!(str_at(br#"{"a":"\u12"}"#, &["a"]), None);
+        assert_eq!(str_at(b"{\"a\":\"\xff\"}", &["a"]), None);
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        let body = br#"{"model":"first","m":{"x":1},"model":"second","m":{"y":2}}"#;
+        assert_eq!(str_at(body, &["model"]).as_deref(), Some("second"));
+        assert_eq!(find(body, &["m", "x"]), None);
+        assert_eq!(slice(body, find(body, &["m", "y"])), Some(&b"2"[..]));
+        // serde_json agrees.
+        assert_eq!(
+            parse(body).and_then(|v| v.get("model").cloned()),
+            Some(json!("second"))
+        );
+
+        let out = set(body, &["model"], b"\"third\"").unwrap_or_default();
+        assert_eq!(
+            out,
+            br#"{"model":"first","m":{"x":1},"model":"third","m":{"y":2}}"#
+        );
+        let out = set(body, &["m", "x"], b"3").unwrap_or_default();
+        assert_eq!(
+            out,
+            br#"{"model":"first","m":{"x":1},"model":"second","m":{"x":3,"y":2}}"#
+        );
+
+        let out = remove(body, &["model"]).unwrap_or_default();
+        assert_eq!(out, br#"{"m":{"x":1},"m":{"y":2}}"#);
+        assert_eq!(parse(&out), Some(json!({"m": {"y": 2}})));
+    }
+
+    #[test]
+    fn set_replaces_or_inserts() {
+        let body = br#"{"model":"a","stream":true}"#;
+        assert_eq!(
+            set(body, &["stream"], b"false").unwrap_or_default(),
+            br#"{"model":"a","stream":false}"#
+        );
+        let out = set(body, &["stream_options", "include_usage"], b"true").unwrap_or_default();
+        assert_eq!(
+            out,
+            br#"{"stream_options":{"include_usage":true},"model":"a","stream":true}"#
+        );
+        assert_only_range_changed(body, &out, 1..1);
+
+        let body = br#" { "stream_options" : { "other" : 1 } , "model":"a" } "#;
+        let out = set(body, &["stream_options", "include_usage"], b"true").unwrap_or_default();
+        assert_eq!(
+            out,
+            br#" { "stream_options" : {"include_usage":true, "other" : 1 } , "model":"a" } "#
+        );
+        let out = set(body, &["stream_options", "other"], b"2").unwrap_or_default();
+        assert_eq!(
+            out,
+            br#" { "stream_options" : { "other" : 2 } , "model":"a" } "#
+        );
+
+        assert_eq!(
+            set(b"{}", &["a", "b", "c"], b"null").unwrap_or_default(),
+            br#"{"a":{"b":{"c":null}}}"#
+        );
+        assert_eq!(
+            set(b"{ }", &["k\"\n"], b"1").unwrap_or_default(),
+            b"{\"k\\\"\\n\":1 }"
+        );
+        assert_eq!(
+            parse(&set(b"{ }", &["k\"\n"], b"1").unwrap_or_default()),
+            Some(json!({"k\"\n": 1}))
+        );
+
+        // Through a non-object, or not an object at all.
+        assert_eq!(
+            set(
+                br#"{"stream_options":null}"#,
+                &["stream_options", "include_usage"],
+                b"true"
+            ),
+            None
+        );
+        assert_eq!(set(br#"{"a":[{}]}"#, &["a", "b"], b"1"), None);
+        assert_eq!(set(b"[]", &["a"], b"1"), None);
+        assert_eq!(set(b"\"{}\"", &["a"], b"1"), None);
+        assert_eq!(set(b"", &["a"], b"1"), None);
+        assert_eq!(set(b"{}", &[], b"1"), None);
+        assert_eq!(set(b"{} x", &["a"], b"1"), None);
+        assert_eq!(set(b"{\"a\":1,}", &["b"], b"1"), None);
+        assert_eq!(set(b"{\"a\":1", &["b"], b"1"), None);
+    }
+
+    #[test]
+    fn remove_members_and_commas() {
+        type Case<'a> = (&'a [u8], &'a [&'a str], Option<&'a [u8]>);
+        let cases: &[Case] = &[
+            (br#"{"a":1,"b":2,"c":3}"#, &["a"], Some(br#"{"b":2,"c":3}"#)),
+            (br#"{"a":1,"b":2,"c":3}"#, &["b"], Some(br#"{"a":1,"c":3}"#)),
+            (br#"{"a":1,"b":2,"c":3}"#, &["c"], Some(br#"{"a":1,"b":2}"#)),
+            (br#"{ "a" : 1 }"#, &["a"], Some(b"{  }")),
+            (
+                b"{\n  \"a\": 1,\n  \"b\": [1, {\"c\": 2}]\n}",
+                &["b"],
+                Some(b"{\n  \"a\": 1\n}"),
+            ),
+            (
+                br#"{"s":{"include_usage":true,"x":1}}"#,
+                &["s", "include_usage"],
+                Some(br#"{"s":{"x":1}}"#),
+            ),
+            (br#"{"a":1}"#, &["b"], None),
+            (br#"{"a":1}"#, &["a", "b"], None),
+            (br#"{"a":{"b":1}}"#, &["x", "b"], None),
+            (br#"[{"a":1}]"#, &["a"], None),
+            (br#"{"a":1} x"#, &["a"], None),
+            (br#"{"a":1}"#, &[], None),
+        ];
+        for (body, path, expected) in cases {
+            let out = remove(body, path);
+            assert_eq!(
+                out.as_deref(),
+                *expected,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+            if let Some(out) = out {
+                let mut value = parse(body).unwrap_or_default();
+                let (last, parents) = path.split_last().unwrap_or((&"", &[]));
+                let mut target = &mut value;
+                for key in parents {
+                    target = &mut target[*key];
+                }
+                target.as_object_mut().map(|o| o.remove(*last));
+                assert_eq!(parse(&out), Some(value));
+            }
+        }
+    }
+
+    #[test]
+    fn quote_matches_serde_json() {
+        let mut all_controls = String::new();
+        for c in 0u8..0x20 {
+            all_controls.push(char::from(c));
+        }
+        for s in [
+            "",
+            "plain",
+            "a\"b\\c/d",
+            "tab\there\nnew\r\u{8}\u{c}",
+            "é世界😀\u{7f}\u{2028}",
+            &all_controls,
+        ] {
+            assert_eq!(Some(quote(s)), serde_json::to_string(s).ok(), "{s:?}");
+            let quoted = quote(s);
+            let wrapped = format!("{{\"k\":{quoted}}}");
+            assert_eq!(str_at(wrapped.as_bytes(), &["k"]).as_deref(), Some(s));
+        }
+    }
+
+    #[test]
+    fn replace_clamps_bad_ranges() {
+        assert_eq!(replace(b"abc", 1..2, b"XY"), b"aXYc");
+        assert_eq!(replace(b"abc", 3..3, b"d"), b"abcd");
+        assert_eq!(replace(b"abc", 2..10, b""), b"ab");
+        assert_eq!(replace(b"abc", 7..9, b"z"), b"abcz");
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = 2..1;
+        assert_eq!(replace(b"abc", reversed, b"z"), b"abzc");
+    }
+
+    #[test]
+    fn malformed_input_is_refused() {
+        for body in [
+            &b""[..],
+            b"{",
+            b"{\"a\"",
+            b"{\"a\":",
+            b"{\"a\":}",
+            b"{\"a\" 1}",
+            b"{\"a\":1 \"b\":2}",
+            b"{,\"a\":1}",
+            b"{\"a\":\"unterminated}",
+            b"{\"a\":[1,2}",
+            b"{\"a\":tru}",
+            b"{'a':1}",
+            b"{\"a\":1}}",
+        ] {
+            assert_eq!(
+                find(body, &["a"]),
+                None,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+            assert_eq!(set(body, &["a"], b"1"), None);
+            assert_eq!(remove(body, &["a"]), None);
+        }
+    }
+
+    /// Small deterministic PRNG (xorshift64*), so the tests need no extra crates.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+            items.get(self.below(items.len()))
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let mut rng = Rng(7);
+        let alphabet = b"{}[]\":,\\ \t\nu0aAdDeE-+.tfnrul123\xff\xc3";
+        let paths: &[&[&str]] = &[&[], &["a"], &["a", "b"], &["\u{0}"], &["model"]];
+        for round in 0..20_000 {
+            let len = rng.below(40);
+            let body: Vec<u8> = (0..len)
+                .map(|_| {
+                    if round % 2 == 0 {
+                        rng.pick(alphabet).copied().unwrap_or(b'x')
+                    } else {
+                        rng.next() as u8
+                    }
+                })
+                .collect();
+            for path in paths {
+                let range = find(&body, path);
+                if let Some(range) = &range {
+                    assert!(range.start <= range.end && range.end <= body.len());
+                }
+                let _ = str_at(&body, path);
+                let _ = bool_at(&body, path);
+                let _ = set(&body, path, b"1");
+                let _ = remove(&body, path);
+            }
+        }
+        // Deep nesting does not recurse.
+        let mut deep = b"{\"a\":".to_vec();
+        deep.extend(std::iter::repeat_n(b'[', 1_000_000));
+        deep.extend(std::iter::repeat_n(b']', 1_000_000));
+        deep.extend_from_slice(b",\"b\":1}");
+        assert_eq!(slice(&deep, find(&deep, &["b"])), Some(&b"1"[..]));
+        let unclosed = vec![b'['; 100_000];
+        assert_eq!(find(&unclosed, &[]), None);
+    }
+
+    fn random_key(rng: &mut Rng) -> String {
+        const PARTS: &[&str] = &[
+            "a", "b", "model", "é", "😀", "\"", "\\", "\n", " ", "\u{1}", "/",
+        ];
+        let n = rng.below(3) + 1;
+        (0..n).filter_map(|_| rng.pick(PARTS).copied()).collect()
+    }
+
+    fn random_value(rng: &mut Rng, depth: usize) -> Value {
+        let kind = if depth >= 4 {
+            rng.below(5)
+        } else {
+            rng.below(7)
+        };
+        match kind {
+            0 => Value::Null,
+            1 => Value::Bool(rng.below(2) == 0),
+            2 => json!(rng.next() as i64 >> rng.below(64)),
+            3 => json!(-(rng.below(1000) as i64)),
+            4 => Value::String(random_key(rng)),
+            5 => Value::Array(
+                (0..rng.below(4))
+                    .map(|_| random_value(rng, depth + 1))
+                    .collect(),
+            ),
+            _ => random_object(rng, depth + 1),
+        }
+    }
+
+    fn random_object(rng: &mut Rng, depth: usize) -> Value {
+        let mut map = serde_json::Map::new();
+        for _ in 0..rng.below(5) {
+            map.insert(random_key(rng), random_value(rng, depth));
+        }
+        Value::Object(map)
+    }
+
+    /// Serializes with random whitespace and random (but valid) string escapes.
+    fn write_weird(rng: &mut Rng, value: &Value, out: &mut String) {
+        const WS: &[&str] = &["", "", " ", "\n  ", "\t", "\r\n"];
+        let ws =
+            |rng: &mut Rng, out: &mut String| out.push_str(rng.pick(WS).copied().unwrap_or(""));
+        match value {
+            Value::String(s) => write_weird_str(rng, s, out),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    ws(rng, out);
+                    if i > 0 {
+                        out.push(',');
+                        ws(rng, out);
+                    }
+                    write_weird(rng, item, out);
+                    ws(rng, out);
+                }
+                out.push(']');
+            }
+            Value::Object(map) => {
+                out.push('{');
+                ws(rng, out);
+                for (i, (key, item)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                        ws(rng, out);
+                    }
+                    write_weird_str(rng, key, out);
+                    ws(rng, out);
+                    out.push(':');
+                    ws(rng, out);
+                    write_weird(rng, item, out);
+                    ws(rng, out);
+                }
+                out.push('}');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    fn write_weird_str(rng: &mut Rng, s: &str, out: &mut String) {
+        out.push('"');
+        for ch in s.chars() {
+            let must = matches!(ch, '"' | '\\' | '\u{0}'..='\u{1f}');
+            if must || rng.below(4) == 0 {
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            } else {
+                out.push(ch);
+            }
+        }
+        out.push('"');
+    }
+
+    /// A random existing or absent path into `value`.
+    fn random_path(rng: &mut Rng, value: &Value) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut current = value;
+        loop {
+            let Value::Object(map) = current else {
+                return path;
+            };
+            if map.is_empty() || rng.below(5) == 0 {
+                path.push(random_key(rng));
+                return path;
+            }
+            let Some((key, next)) = map.iter().nth(rng.below(map.len())) else {
+                return path;
+            };
+            path.push(key.clone());
+            if rng.below(3) == 0 {
+                return path;
+            }
+            current = next;
+        }
+    }
+
+    /// What `set` should do, on a `Value`.
+    fn set_value(target: &mut Value, path: &[&str], new: Value) -> bool {
+        let Some((first, rest)) = path.split_first() else {
+            *target = new;
+            return true;
+        };
+        let Some(map) = target.as_object_mut() else {
+            return false;
+        };
+        if rest.is_empty() {
+            map.insert((*first).to_owned(), new);
+            return true;
+        }
+        let child = map.entry(*first).or_insert_with(|| json!({}));
+        set_value(child, rest, new)
+    }
+
+    fn lookup_value<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+        path.iter()
+            .try_fold(value, |v, key| v.as_object()?.get(*key))
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_random_documents() {
+        let mut rng = Rng(0xDEAD_BEEF);
+        let mut checked = [0usize; 4];
+        for _ in 0..3_000 {
+            let value = random_object(&mut rng, 0);
+            let mut text = String::new();
+            write_weird(&mut rng, &value, &mut text);
+            let body = text.as_bytes();
+            assert_eq!(parse(body).as_ref(), Some(&value), "{text}");
+            let owned = random_path(&mut rng, &value);
+            let path: Vec<&str> = owned.iter().map(String::as_str).collect();
+            let expected = lookup_value(&value, &path);
+
+            // find / str_at
+            let found = find(body, &path);
+            assert_eq!(
+                slice(body, found.clone()).and_then(parse).as_ref(),
+                expected,
+                "{text} {path:?}"
+            );
+            assert_eq!(
+                str_at(body, &path).as_deref(),
+                expected.and_then(Value::as_str)
+            );
+            assert_eq!(bool_at(body, &path), expected.and_then(Value::as_bool));
+
+            // set: replace or insert
+            let new_value = json!({"new": [1, "two"]});
+            let mut patched = value.clone();
+            let reachable = set_value(&mut patched, &path, new_value.clone());
+            let out = set(body, &path, new_value.to_string().as_bytes());
+            if reachable {
+                assert_eq!(
+                    out.as_deref().and_then(parse),
+                    Some(patched),
+                    "{text} {path:?}"
+                );
+                if let (Some(out), Some(range)) = (&out, &found) {
+                    assert_only_range_changed(body, out, range.clone());
+                    checked[0] += 1;
+                } else {
+                    checked[1] += 1;
+                }
+            } else {
+                assert_eq!(out, None);
+            }
+
+            // remove
+            let out = remove(body, &path);
+            if expected.is_some() {
+                let mut removed = value.clone();
+                let (last, parents) = path.split_last().unwrap_or((&"", &[]));
+                let mut target = &mut removed;
+                for key in parents {
+                    target = &mut target[*key];
+                }
+                target.as_object_mut().map(|o| o.remove(*last));
+                assert_eq!(
+                    out.as_deref().and_then(parse),
+                    Some(removed),
+                    "{text} {path:?}"
+                );
+                checked[2] += 1;
+            } else {
+                assert_eq!(out, None);
+                checked[3] += 1;
+            }
+        }
+        assert!(checked.iter().all(|&n| n > 100), "{checked:?}");
+    }
+}

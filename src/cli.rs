@@ -1,0 +1,183 @@
+//! The command line, declared with clap's derive API: the single source of `--help`, the man
+//! pages and the shell completions.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A local AI API relay: one endpoint for Claude, GPT and Gemini models.
+#[derive(Debug, Parser)]
+#[command(
+    name = "relay",
+    version,
+    about = "A local AI API relay: one endpoint for Claude, GPT and Gemini models",
+    long_about = "A local AI API relay. Point Claude Code, the Codex CLI, the OpenAI or Anthropic SDKs or any \
+OpenAI-compatible tool at http://127.0.0.1:8787; relay checks the client's key, picks one of your upstream \
+accounts, streams the answer back and records usage.",
+    after_help = "Quick start: `relay demo` runs a relay on simulated accounts (no credentials needed).\n\
+Environment: RELAY_CONFIG, RELAY_DATA_DIR, RELAY_LOG (e.g. `debug`, `relay_core=trace`), RELAY_SERVER_*, RELAY_GATEWAY_*."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Config file [default: ~/.config/relay/config.toml]
+    #[arg(long, global = true, env = "RELAY_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Data directory for the ledger and admin token [default: ~/.local/share/relay]
+    #[arg(long, global = true, env = "RELAY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the relay (headless)
+    #[command(
+        long_about = "Run the relay. Prints `relay listening on http://ADDR` to stderr once it accepts \
+connections. SIGINT/SIGTERM stop accepting, let in-flight requests and streams finish (bounded by \
+`server.shutdown_grace`) and exit 0."
+    )]
+    Serve(ServeArgs),
+    /// Run a relay on simulated accounts and drive demo traffic (no credentials, no network)
+    #[command(
+        long_about = "Start a relay on built-in simulated (`mock`) accounts and send it a little traffic \
+in every API dialect, streaming and not, with some rate limits and failures. One line per request is printed. \
+Needs no credentials and no network; your config file is not read."
+    )]
+    Demo(DemoArgs),
+    /// Create, list and revoke client keys
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Validate the config, show file locations, write a starter config
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// List the models the configured accounts serve
+    Models(ModelsArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Write man pages and completion scripts (for packagers)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: server.listen, 127.0.0.1:8787]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Stop after this many requests (default: run until Ctrl-C)
+    #[arg(long, value_name = "N")]
+    pub requests: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a client key; prints the secret as the only line on stdout
+    #[command(
+        long_about = "Create a client key. The secret (`rk-` + 43 random characters) is printed as the \
+only line on stdout and never again; the config file stores only its SHA-256 hash (comments and layout of the \
+file are preserved)."
+    )]
+    Create(KeyCreateArgs),
+    /// List client keys (never their secrets)
+    List(JsonArgs),
+    /// Revoke a client key
+    Revoke(KeyRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// Key name ([a-z0-9_-]+)
+    pub name: String,
+    /// Group whose accounts serve this key
+    #[arg(long, value_name = "G")]
+    pub group: Option<String>,
+    /// Max in-flight requests for this key [default: 5]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u32>,
+    /// Daily budget in USD
+    #[arg(long, value_name = "X")]
+    pub daily_usd: Option<f64>,
+    /// Monthly budget in USD
+    #[arg(long, value_name = "X")]
+    pub monthly_usd: Option<f64>,
+    /// Allowed model patterns (exact or trailing `*`), comma-separated
+    #[arg(long, value_name = "PATTERN,...", value_delimiter = ',')]
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRevokeArgs {
+    /// Key name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config; errors name the file, line and key path (exit 1 on errors)
+    Check,
+    /// Print where relay's files live
+    Path,
+    /// Write a commented starter config
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing file
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Group to list [default: default]
+    #[arg(long, value_name = "G", default_value = "default")]
+    pub group: String,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate for
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write `man/` and `completions/` into
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+}

@@ -1,0 +1,84 @@
+//! `relay demo`: a relay on simulated accounts, driven by built-in traffic, printing one line
+//! per finished request.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use relay_core::config::ProcessEnv;
+use relay_core::events::{Event, UsageEvent};
+use relay_core::gateway::Gateway;
+use relay_core::paths::Paths;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::cli::DemoArgs;
+
+pub async fn run(_paths: &Paths, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    crate::logging::init_stderr();
+    let mut config = relay_core::demo::config();
+    config.server.listen = args.listen;
+    config.server.shutdown_grace = Duration::from_secs(2);
+    let listener = super::serve::start(&config).await?;
+    let addr = listener.local_addr()?;
+    let gateway =
+        Gateway::new(config, &ProcessEnv).map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
+    let mut events = gateway.bus().subscribe();
+    #[expect(clippy::print_stderr, reason = "user-facing banner")]
+    {
+        eprintln!("relay listening on http://{addr}");
+        eprintln!(
+            "demo: simulated accounts mock-claude-a, mock-claude-b (rate-limits every 4th request), mock-gpt (fails 10%)"
+        );
+        eprintln!(
+            "demo: try it yourself:  curl -s http://{addr}/v1/chat/completions -H 'content-type: application/json' \
+             -d '{{\"model\":\"gpt-4.1\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}]}}'"
+        );
+        eprintln!("demo: Ctrl-C to stop");
+    }
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(relay_core::server::serve(gateway, listener, async {
+        let _ = stop_rx.await;
+    }));
+    let driver = tokio::spawn(relay_core::demo::drive(
+        format!("http://{addr}"),
+        Duration::from_millis(700),
+    ));
+    let limit = args.requests.unwrap_or(u64::MAX);
+    let mut seen = 0u64;
+    let ctrl_c = super::serve::shutdown_signal();
+    tokio::pin!(ctrl_c);
+    while seen < limit {
+        tokio::select! {
+            () = &mut ctrl_c => break,
+            ev = events.recv() => match ev {
+                Ok(Event::RequestFinished(e)) => {
+                    seen += 1;
+                    crate::output::print(&line(&e))?;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+        }
+    }
+    driver.abort();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per finished request.
+fn line(e: &UsageEvent) -> String {
+    let time = relay_core::ids::rfc3339(e.time);
+    let clock = time.get(11..19).unwrap_or("");
+    let outcome = e.error.unwrap_or("ok");
+    format!(
+        "{clock}  {status}  {inbound:<16}  {model:<18} -> {account:<13}  {kind:<6}  in {input:>4}  out {output:>3}  {ms:>5} ms  {outcome}\n",
+        status = e.status,
+        inbound = e.inbound.as_str(),
+        model = e.model.as_deref().unwrap_or("-"),
+        account = e.account.as_deref().unwrap_or("-"),
+        kind = if e.stream { "stream" } else { "json" },
+        input = e.usage.input + e.usage.cache_read + e.usage.cache_write,
+        output = e.usage.output,
+        ms = e.latency_ms,
+    )
+}

@@ -1,0 +1,89 @@
+//! `relay serve`: the relay, headless.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use relay_core::config::{Config, ProcessEnv};
+use relay_core::gateway::Gateway;
+use relay_core::paths::Paths;
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+
+pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let _guard = crate::logging::init_with_file(&paths.logs)?;
+    let mut config = super::load(paths, args.listen)?;
+    let found = relay_core::pool::discover(&mut config, &ProcessEnv);
+    for var in &found {
+        tracing::info!("no accounts configured: using `{var}` from the environment");
+    }
+    let listener = start(&config).await?;
+    let gateway =
+        Gateway::new(config, &ProcessEnv).map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
+    announce(gateway.config(), &listener)?;
+    relay_core::server::serve(gateway, listener, shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds the listen address with a message that says what to do when it is taken.
+pub async fn start(config: &Config) -> anyhow::Result<TcpListener> {
+    let addr = config.server.listen;
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another relay running? choose another address with --listen")
+    })
+}
+
+/// Warnings about the setup, then the ready line scripts wait for.
+pub fn announce(config: &Config, listener: &TcpListener) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    if config.accounts.is_empty() {
+        tracing::warn!(
+            "no upstream accounts: add [[accounts]] to the config (`relay config init` writes an example) \
+             or set ANTHROPIC_API_KEY / OPENAI_API_KEY"
+        );
+    }
+    if config.keys.is_empty() {
+        tracing::warn!(
+            "no client keys: accepting requests from this machine only, without a key; create one with `relay key create NAME`"
+        );
+    }
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            "listening on a non-loopback address ({addr}); other machines can reach this relay"
+        );
+    }
+    #[expect(
+        clippy::print_stderr,
+        reason = "the ready line is part of the CLI contract"
+    )]
+    {
+        eprintln!("relay listening on http://{addr}");
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("signal received: stopping");
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the relay in-process against a fake upstream that speaks the real wire
+//! formats, the `relay` binary itself, and the official Python SDKs as clients.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod support;
+
+mod passthrough;

@@ -1,0 +1,244 @@
+//! Shared test support: the fake upstream, a relay started in-process on a loopback listener
+//! the test binds, and a small HTTP client that keeps per-frame arrival times.
+#![allow(dead_code)]
+
+pub mod fake_upstream;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use relay_core::events::{Event, UsageEvent};
+use relay_core::gateway::Gateway;
+use tokio::sync::{broadcast, oneshot};
+
+/// A relay running inside the test process.
+pub struct Relay {
+    pub url: String,
+    pub addr: std::net::SocketAddr,
+    pub events: broadcast::Receiver<Event>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Relay {
+    /// Starts a relay from TOML config text (`{upstream}` is replaced by `upstream`) with the
+    /// given environment (secrets); listens on 127.0.0.1:0.
+    pub async fn start(toml: &str, upstream: &str, env: &[(&str, &str)]) -> Relay {
+        let text = toml.replace("{upstream}", upstream);
+        let config = relay_core::config::parse(&text, None)
+            .unwrap_or_else(|e| panic!("test config invalid: {e}"));
+        Self::start_config(config, env).await
+    }
+
+    /// Starts a relay from a parsed config.
+    pub async fn start_config(
+        mut config: relay_core::config::Config,
+        env: &[(&str, &str)],
+    ) -> Relay {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        config.server.listen = addr;
+        let gateway = Gateway::new(config, &env).unwrap_or_else(|e| panic!("gateway: {e}"));
+        let events = gateway.bus().subscribe();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(relay_core::server::serve(gateway, listener, async {
+            let _ = rx.await;
+        }));
+        Relay {
+            url: format!("http://{addr}"),
+            addr,
+            events,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Asks the relay to shut down and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap().unwrap();
+        }
+    }
+
+    /// Sends the shutdown signal without waiting.
+    pub fn signal_stop(&mut self) -> tokio::task::JoinHandle<std::io::Result<()>> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.task.take().unwrap()
+    }
+
+    /// The next finished request (waits up to 5 s).
+    pub async fn finished(&mut self) -> UsageEvent {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Ok(Event::RequestFinished(e))) => return *e,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => panic!("event bus: {e}"),
+                Err(_) => panic!("no request finished within 5 s"),
+            }
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response as the test client saw it.
+pub struct Got {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+    /// Each data frame with its arrival time since the request was sent.
+    pub frames: Vec<(Duration, Bytes)>,
+    /// The body ended with an error (connection cut).
+    pub body_error: bool,
+}
+
+impl Got {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// `data:` payloads of the SSE body, in order.
+    pub fn sse_data(&self) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
+            .map(str::to_owned)
+            .collect()
+    }
+    /// `event:` names of the SSE body, in order.
+    pub fn sse_events(&self) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter_map(|l| l.strip_prefix("event: "))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+pub fn client() -> Client<HttpConnector, Full<Bytes>> {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    Client::builder(TokioExecutor::new()).build(http)
+}
+
+/// Sends a request and reads the whole response, timing each frame.
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> Got {
+    let mut b = http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let req = b.body(Full::new(body.into())).unwrap();
+    let started = Instant::now();
+    let resp = client()
+        .request(req)
+        .await
+        .unwrap_or_else(|e| panic!("request to {url} failed: {e}"));
+    let (parts, mut body) = resp.into_parts();
+    let mut frames = Vec::new();
+    let mut all = Vec::new();
+    let mut body_error = false;
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Err(_)) => {
+                body_error = true;
+                break;
+            }
+            Some(Ok(f)) => {
+                if let Ok(d) = f.into_data() {
+                    all.extend_from_slice(&d);
+                    frames.push((started.elapsed(), d));
+                }
+            }
+        }
+    }
+    Got {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body: Bytes::from(all),
+        frames,
+        body_error,
+    }
+}
+
+/// POST JSON with the relay key `key` in `x-api-key` (or none).
+pub async fn post(url: &str, key: Option<&str>, body: &str) -> Got {
+    let mut h = vec![("content-type", "application/json")];
+    let auth;
+    if let Some(k) = key {
+        auth = format!("Bearer {k}");
+        h.push(("authorization", auth.as_str()));
+    }
+    send("POST", url, &h, body.to_owned()).await
+}
+
+/// A test client key and its config line.
+pub const KEY: &str = "rk-test-key-0000000000000000000000000000000000000";
+
+/// `[[keys]]` block for [`KEY`].
+pub fn key_block() -> String {
+    format!(
+        "[[keys]]\nname = \"test\"\nhash = \"{}\"\n",
+        relay_core::keys::hash(KEY)
+    )
+}
+
+/// Config with one Anthropic and one OpenAI account on the fake upstream, plus the test key.
+pub fn two_accounts() -> String {
+    format!(
+        r#"
+[[accounts]]
+name = "claude"
+platform = "anthropic"
+secret = "env:UP_ANTHROPIC"
+base_url = "{{upstream}}"
+
+[[accounts]]
+name = "gpt"
+platform = "openai"
+secret = "env:UP_OPENAI"
+base_url = "{{upstream}}/v1"
+
+{}
+"#,
+        key_block()
+    )
+}
+
+/// Secrets for [`two_accounts`].
+pub const SECRETS: &[(&str, &str)] = &[
+    ("UP_ANTHROPIC", "sk-ant-upstream-canary"),
+    ("UP_OPENAI", "sk-openai-upstream-canary"),
+];

@@ -9,4 +9,10 @@
 
 mod support;
 
+mod cli;
+mod errors;
+mod generated;
 mod passthrough;
+mod sdk;
+mod shutdown;
+mod streaming;

@@ -485,9 +485,20 @@ fn starter_examples_are_valid_when_uncommented() -> TestResult {
         "priority",
         "proxy",
         "enabled",
+        "name = \"sim\"",
+        "models = [\"*\"]",
+        "[accounts.mock]",
+        "latency",
+        "chunk_delay",
+        "fail_rate",
+        "rate_limit_every",
+        "retry_after",
+        "overloaded",
     ];
     let c = parse(&text, None)?;
     assert_eq!(c.accounts[0].name, "claude-a");
+    assert_eq!(c.accounts[1].name, "sim");
+    assert_eq!(c.accounts[1].mock.rate_limit_every, 5);
     Ok(())
 }
 

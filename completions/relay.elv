@@ -1,0 +1,209 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[relay] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'relay'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'relay'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run the relay (headless)'
+            cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+            cand key 'Create, list and revoke client keys'
+            cand config 'Validate the config, show file locations, write a starter config'
+            cand models 'List the models the configured accounts serve'
+            cand completions 'Print a shell completion script'
+            cand generate 'Write man pages and completion scripts (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;serve'= {
+            cand --listen 'Address to listen on [default: server.listen, 127.0.0.1:8787]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;demo'= {
+            cand --listen 'Address to listen on'
+            cand --requests 'Stop after this many requests (default: run until Ctrl-C)'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;key'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a client key; prints the secret as the only line on stdout'
+            cand list 'List client keys (never their secrets)'
+            cand revoke 'Revoke a client key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;key;create'= {
+            cand --group 'Group whose accounts serve this key'
+            cand --concurrency 'Max in-flight requests for this key [default: 5]'
+            cand --daily-usd 'Daily budget in USD'
+            cand --monthly-usd 'Monthly budget in USD'
+            cand --models 'Allowed model patterns (exact or trailing `*`), comma-separated'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;key;list'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;key;revoke'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;key;help'= {
+            cand create 'Create a client key; prints the secret as the only line on stdout'
+            cand list 'List client keys (never their secrets)'
+            cand revoke 'Revoke a client key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;key;help;create'= {
+        }
+        &'relay;key;help;list'= {
+        }
+        &'relay;key;help;revoke'= {
+        }
+        &'relay;key;help;help'= {
+        }
+        &'relay;config'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand check 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
+            cand path 'Print where relay''s files live'
+            cand init 'Write a commented starter config'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;config;check'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;config;path'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;config;init'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --force 'Overwrite an existing file'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;config;help'= {
+            cand check 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
+            cand path 'Print where relay''s files live'
+            cand init 'Write a commented starter config'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;config;help;check'= {
+        }
+        &'relay;config;help;path'= {
+        }
+        &'relay;config;help;init'= {
+        }
+        &'relay;config;help;help'= {
+        }
+        &'relay;models'= {
+            cand --group 'Group to list [default: default]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;completions'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;generate'= {
+            cand --out-dir 'Directory to write `man/` and `completions/` into'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;help'= {
+            cand serve 'Run the relay (headless)'
+            cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+            cand key 'Create, list and revoke client keys'
+            cand config 'Validate the config, show file locations, write a starter config'
+            cand models 'List the models the configured accounts serve'
+            cand completions 'Print a shell completion script'
+            cand generate 'Write man pages and completion scripts (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;help;serve'= {
+        }
+        &'relay;help;demo'= {
+        }
+        &'relay;help;key'= {
+            cand create 'Create a client key; prints the secret as the only line on stdout'
+            cand list 'List client keys (never their secrets)'
+            cand revoke 'Revoke a client key'
+        }
+        &'relay;help;key;create'= {
+        }
+        &'relay;help;key;list'= {
+        }
+        &'relay;help;key;revoke'= {
+        }
+        &'relay;help;config'= {
+            cand check 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
+            cand path 'Print where relay''s files live'
+            cand init 'Write a commented starter config'
+        }
+        &'relay;help;config;check'= {
+        }
+        &'relay;help;config;path'= {
+        }
+        &'relay;help;config;init'= {
+        }
+        &'relay;help;models'= {
+        }
+        &'relay;help;completions'= {
+        }
+        &'relay;help;generate'= {
+        }
+        &'relay;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

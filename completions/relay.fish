@@ -1,0 +1,120 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_relay_global_optspecs
+    string join \n config= data-dir= h/help V/version
+end
+
+function __fish_relay_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_relay_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_relay_using_subcommand
+    set -l cmd (__fish_relay_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c relay -n "__fish_relay_needs_command" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_needs_command" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_needs_command" -s V -l version -d 'Print version'
+complete -c relay -n "__fish_relay_needs_command" -f -a "serve" -d 'Run the relay (headless)'
+complete -c relay -n "__fish_relay_needs_command" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_needs_command" -f -a "key" -d 'Create, list and revoke client keys'
+complete -c relay -n "__fish_relay_needs_command" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
+complete -c relay -n "__fish_relay_needs_command" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c relay -n "__fish_relay_needs_command" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
+complete -c relay -n "__fish_relay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand serve" -l listen -d 'Address to listen on [default: server.listen, 127.0.0.1:8787]' -r
+complete -c relay -n "__fish_relay_using_subcommand serve" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand serve" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand demo" -l listen -d 'Address to listen on' -r
+complete -c relay -n "__fish_relay_using_subcommand demo" -l requests -d 'Stop after this many requests (default: run until Ctrl-C)' -r
+complete -c relay -n "__fish_relay_using_subcommand demo" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand demo" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List client keys (never their secrets)'
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke a client key'
+complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l group -d 'Group whose accounts serve this key' -r
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l concurrency -d 'Max in-flight requests for this key [default: 5]' -r
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l daily-usd -d 'Daily budget in USD' -r
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l monthly-usd -d 'Monthly budget in USD' -r
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l models -d 'Allowed model patterns (exact or trailing `*`), comma-separated' -r
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from list" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from revoke" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from revoke" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List client keys (never their secrets)'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a client key'
+complete -c relay -n "__fish_relay_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -f -a "check" -d 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -f -a "path" -d 'Print where relay\'s files live'
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -f -a "init" -d 'Write a commented starter config'
+complete -c relay -n "__fish_relay_using_subcommand config; and not __fish_seen_subcommand_from check path init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from check" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from path" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from init" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print where relay\'s files live'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented starter config'
+complete -c relay -n "__fish_relay_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand models" -l group -d 'Group to list [default: default]' -r
+complete -c relay -n "__fish_relay_using_subcommand models" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand models" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand models" -l json -d 'Print JSON instead of a table'
+complete -c relay -n "__fish_relay_using_subcommand models" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand completions" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand completions" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand generate" -l out-dir -d 'Directory to write `man/` and `completions/` into' -r -F
+complete -c relay -n "__fish_relay_using_subcommand generate" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand generate" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "serve" -d 'Run the relay (headless)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List client keys (never their secrets)'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a client key'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print where relay\'s files live'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented starter config'

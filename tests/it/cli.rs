@@ -1,0 +1,302 @@
+//! The `relay` binary: key management that preserves the config file, config errors with file,
+//! line and key path, `serve` with its ready line, clean SIGTERM exit and no secret in any log,
+//! zero-config discovery, and the demo.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::support::fake_upstream::FakeUpstream;
+
+const BIN: &str = env!("CARGO_BIN_EXE_relay");
+
+/// A command with HOME and XDG dirs inside `dir`, so nothing touches the real user's files.
+fn relay(dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_STATE_HOME", dir.join("state"));
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const COMMENTED: &str =
+    "# my relay\n[server]\nlisten = \"127.0.0.1:8787\" # keep me\n\n# accounts go here\n";
+
+#[test]
+fn key_create_list_revoke_keep_the_file_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, COMMENTED).unwrap();
+    let out = run(relay(dir.path()).arg("--config").arg(&cfg).args([
+        "key",
+        "create",
+        "laptop",
+        "--concurrency",
+        "2",
+    ]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "the secret is the only stdout line: {stdout:?}"
+    );
+    let secret = lines[0];
+    assert!(secret.starts_with("rk-") && secret.len() >= 43, "{secret}");
+    let file = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        file.starts_with(COMMENTED),
+        "existing text and comments are preserved:\n{file}"
+    );
+    assert!(file.contains(&relay_core::keys::hash(secret)));
+    assert!(!file.contains(secret), "only the hash is stored");
+    assert!(text(&out.stderr).contains("shown only once"));
+
+    let out = run(relay(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["key", "list", "--json"]));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["name"], "laptop");
+    assert_eq!(v[0]["concurrency"], 2);
+    assert!(!text(&out.stdout).contains(secret) && !text(&out.stdout).contains("sha256"));
+
+    let dup = run(relay(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["key", "create", "laptop"]));
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(dup.stdout.is_empty());
+
+    let out = run(relay(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["key", "revoke", "laptop"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap().trim_end(),
+        COMMENTED.trim_end()
+    );
+    let missing = run(relay(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["key", "revoke", "laptop"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).starts_with("error: no key named `laptop`"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+#[test]
+fn config_check_names_file_line_and_key_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[[accounts]]\nname = \"a\"\nplatform = \"mock\"\n\n[[accounts]]\nname = \"b\"\nplatform = \"mock\"\nconcurency = 3\n",
+    )
+    .unwrap();
+    let out = run(relay(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["config", "check"]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "config.toml:8: accounts[1].concurency: unknown key (did you mean concurrency?)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"));
+}
+
+#[test]
+fn config_init_writes_a_valid_starter_and_path_shows_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(relay(dir.path()).args(["config", "init"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = dir.path().join("config/relay/config.toml");
+    assert!(written.exists(), "init writes to the XDG config dir");
+    let again = run(relay(dir.path()).args(["config", "init"]));
+    assert_eq!(again.status.code(), Some(2), "no silent overwrite");
+    let check = run(relay(dir.path()).args(["config", "check"]));
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    let paths = run(relay(dir.path()).args(["config", "path"]));
+    let shown = text(&paths.stdout);
+    assert!(shown.contains(&written.display().to_string()), "{shown}");
+    assert!(shown.contains("ledger.sqlite3"));
+}
+
+#[test]
+fn models_discovers_provider_keys_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(relay(dir.path())
+        .env("OPENAI_API_KEY", "sk-discovered")
+        .args(["models", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"gpt-4.1"), "{ids:?}");
+    assert!(ids.iter().all(|id| !id.starts_with("claude")));
+}
+
+#[tokio::test]
+async fn serve_announces_serves_stops_on_sigterm_and_never_logs_secrets() {
+    let fake = FakeUpstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let client_key = "rk-CLIENTCANARY0000000000000000000000000000000";
+    let upstream_secret = "sk-UPSTREAMCANARY-1234567890";
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[accounts]]\nname = \"gpt\"\nplatform = \"openai\"\nsecret = \"env:UPSTREAM_KEY\"\nbase_url = \"{}\"\n\n[[keys]]\nname = \"ci\"\nhash = \"{}\"\n",
+            fake.url,
+            relay_core::keys::hash(client_key)
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data-dir");
+    let mut child = relay(dir.path())
+        .env("UPSTREAM_KEY", upstream_secret)
+        .env("RELAY_LOG", "trace,hyper=info,h2=info,rustls=info")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no ready line");
+        if let Some(u) = line.strip_prefix("relay listening on ") {
+            break u.to_owned();
+        }
+    };
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let got = crate::support::post(
+        &format!("{url}/v1/chat/completions"),
+        Some(client_key),
+        r#"{"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .await;
+    assert_eq!(got.status, 200);
+    let bad = crate::support::post(
+        &format!("{url}/v1/chat/completions"),
+        Some("rk-WRONGCANARY"),
+        r#"{"model":"gpt-4.1","messages":[]}"#,
+    )
+    .await;
+    assert_eq!(bad.status, 401);
+    assert_eq!(
+        fake.requests()[0].header("authorization").as_deref(),
+        Some(&*format!("Bearer {upstream_secret}"))
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(exit.code(), Some(0), "SIGTERM exits 0");
+    let mut logs = reader.join().unwrap();
+    let log_dir = data.join("logs");
+    let files: Vec<_> = std::fs::read_dir(&log_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "a daily log file is written under {}",
+        log_dir.display()
+    );
+    for f in files {
+        logs.push_str(&std::fs::read_to_string(f).unwrap());
+    }
+    assert!(
+        logs.contains("request finished"),
+        "trace logs were captured:\n{logs}"
+    );
+    for canary in [
+        client_key,
+        upstream_secret,
+        "WRONGCANARY",
+        "UPSTREAMCANARY",
+        "CLIENTCANARY",
+    ] {
+        assert!(!logs.contains(canary), "secret `{canary}` leaked into logs");
+    }
+}
+
+#[test]
+fn demo_runs_without_credentials_and_prints_a_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(relay(dir.path()).args(["demo", "--listen", "127.0.0.1:0", "--requests", "6"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+    assert!(stdout.contains("mock-"), "{stdout}");
+    assert!(text(&out.stderr).contains("relay listening on http://127.0.0.1:"));
+}
+
+#[test]
+fn completions_and_help_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(relay(dir.path()).args(["completions", "bash"]));
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("_relay()"));
+    let help = run(relay(dir.path()).arg("--help"));
+    assert!(text(&help.stdout).contains("relay demo"));
+    let mut child = relay(dir.path())
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // closed pipe, like `| head -0`
+    let status = child.wait().unwrap();
+    assert!(
+        status.code() == Some(0),
+        "a closed pipe is not a crash: {status:?}"
+    );
+}

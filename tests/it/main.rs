@@ -12,6 +12,7 @@ mod support;
 mod cli;
 mod errors;
 mod generated;
+mod mock;
 mod passthrough;
 mod sdk;
 mod shutdown;

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, StatusCode, header};
+use http::{HeaderValue, StatusCode, header};
 use hyper::body::Incoming;
 use tokio::time::Instant;
 
@@ -96,14 +96,12 @@ pub async fn handle(
     }
     let group = key_cfg.map_or("default", |k| k.group.as_str()).to_owned();
     match endpoint {
-        Endpoint::Health => unreachable_health(&id),
-        Endpoint::Models => {
-            let resp = models(
+        Endpoint::Health | Endpoint::Models => {
+            let mut resp = models(
                 &shared,
                 &group,
                 parts.headers.contains_key("anthropic-version"),
             );
-            let mut resp = resp;
             respond::stamp(
                 &mut resp,
                 &id,
@@ -131,7 +129,6 @@ pub async fn handle(
                 endpoint,
                 key,
                 group,
-                peer,
             };
             let task = tokio::spawn(async move {
                 let _busy = ctx.shared.tracker.enter();
@@ -154,12 +151,6 @@ pub async fn handle(
             resp
         }
     }
-}
-
-fn unreachable_health(id: &str) -> http::Response<Body> {
-    let mut resp = respond::json(Bytes::from_static(br#"{"status":"ok"}"#));
-    respond::stamp(&mut resp, id, &Timing::default());
-    resp
 }
 
 /// An error answered before any upstream was involved.
@@ -200,8 +191,6 @@ struct Ctx {
     endpoint: Endpoint,
     key: Option<usize>,
     group: String,
-    #[expect(dead_code, reason = "kept for per-peer limits and logs")]
-    peer: SocketAddr,
 }
 
 async fn run(
@@ -458,6 +447,5 @@ fn models(shared: &Shared, group: &str, anthropic: bool) -> http::Response<Body>
             .collect();
         format!(r#"{{"object":"list","data":[{}]}}"#, data.join(","))
     };
-    let _ = Method::GET;
     respond::json(body)
 }

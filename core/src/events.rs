@@ -59,6 +59,79 @@ pub enum Event {
     },
     /// A request ended (exactly once per request).
     RequestFinished(Box<UsageEvent>),
+    /// A request found no free slot and queues for one.
+    SlotWait {
+        /// Request id.
+        id: String,
+        /// Whose slot: a key or an account.
+        scope: SlotScope,
+        /// The key or account name.
+        name: String,
+    },
+    /// A request obtained a slot.
+    SlotAcquired {
+        /// Request id.
+        id: String,
+        /// Whose slot.
+        scope: SlotScope,
+        /// The key or account name.
+        name: String,
+        /// Time spent waiting, in milliseconds.
+        waited_ms: u64,
+    },
+    /// An account was chosen for an attempt.
+    AccountSelected {
+        /// Request id.
+        id: String,
+        /// The account.
+        account: String,
+        /// Chosen because the session is bound to it.
+        sticky: bool,
+        /// 1 for the first attempt.
+        attempt: u32,
+    },
+    /// An attempt failed and the request moves to another account.
+    Failover {
+        /// Request id.
+        id: String,
+        /// The account that failed.
+        from: String,
+        /// Upstream status, when there was one.
+        status: Option<u16>,
+        /// Stable reason code (`rate_limited`, `overloaded`, `auth_error`, `upstream_error`,
+        /// `connect_failed`, `timeout`, `stream_error`).
+        reason: &'static str,
+    },
+    /// An account was put in cooldown.
+    CooldownSet {
+        /// The account.
+        account: String,
+        /// Until when.
+        until: SystemTime,
+        /// Why (`rate_limited`, `overloaded`, `faulty`).
+        reason: &'static str,
+    },
+    /// An account's cooldown or credential error was cleared.
+    CooldownCleared {
+        /// The account.
+        account: String,
+    },
+    /// An account changed state (e.g. to `auth_error`, `paused`).
+    AccountStateChanged {
+        /// The account.
+        account: String,
+        /// The new state name.
+        state: &'static str,
+    },
+}
+
+/// Whose concurrency slot an event is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotScope {
+    /// A client key's slot.
+    Key,
+    /// An upstream account's slot.
+    Account,
 }
 
 /// Broadcast bus for [`Event`]s. Lossy for slow subscribers (they see `Lagged` and resync).

@@ -13,7 +13,11 @@ use crate::config::{Config, EnvSource, GroupConfig};
 use crate::events::Bus;
 use crate::http::client::Client;
 use crate::pool::Pool;
+use crate::scheduler::sticky::Sticky;
 use crate::server::auth::KeyTable;
+
+/// Most session bindings kept at once (oldest dropped beyond this).
+const STICKY_CAPACITY: usize = 100_000;
 
 /// Why the gateway cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +37,8 @@ pub struct Shared {
     pub client: Client,
     /// Pipeline events.
     pub bus: Bus,
+    /// Session → account bindings.
+    pub sticky: Sticky,
     /// Work in flight (requests and stream drains), awaited on shutdown.
     pub tracker: Tracker,
     /// Host names accepted in `Host` (configured plus the listen address itself).
@@ -64,7 +70,8 @@ impl Gateway {
         let pool = Pool::new(&config, env).map_err(StartError)?;
         let client = Client::new(config.gateway.connect_timeout)
             .map_err(|e| StartError(vec![e.to_string()]))?;
-        let keys = KeyTable::new(&config.keys);
+        let keys = KeyTable::new(&config.keys, config.gateway.extra_wait_slots);
+        let sticky = Sticky::new(config.gateway.sticky_ttl, STICKY_CAPACITY);
         let mut allowed_hosts = config.server.allowed_hosts.clone();
         let ip = config.server.listen.ip();
         if !ip.is_unspecified() {
@@ -84,6 +91,7 @@ impl Gateway {
                 keys,
                 client,
                 bus: Bus::default(),
+                sticky,
                 tracker: Tracker::default(),
                 allowed_hosts,
                 default_group,

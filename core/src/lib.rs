@@ -16,6 +16,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod failover;
 pub mod gateway;
 pub mod http;
 pub mod ids;
@@ -24,8 +25,10 @@ pub mod paths;
 pub mod pipeline;
 pub mod pool;
 pub mod protocol;
+pub mod scheduler;
 pub mod secrets;
 pub mod server;
+pub mod slots;
 pub mod upstream;
 
 pub use error::Error;

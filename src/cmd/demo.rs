@@ -69,7 +69,11 @@ pub async fn run(_paths: &Paths, args: DemoArgs) -> anyhow::Result<ExitCode> {
 fn line(e: &UsageEvent) -> String {
     let time = relay_core::ids::rfc3339(e.time);
     let clock = time.get(11..19).unwrap_or("");
-    let outcome = e.error.unwrap_or("ok");
+    let outcome = match (e.error, e.attempts) {
+        (Some(code), _) => code.to_owned(),
+        (None, n) if n > 1 => format!("ok after {} failover(s)", n - 1),
+        (None, _) => "ok".to_owned(),
+    };
     format!(
         "{clock}  {status}  {inbound:<16}  {model:<18} -> {account:<13}  {kind:<6}  in {input:>4}  out {output:>3}  {ms:>5} ms  {outcome}\n",
         status = e.status,

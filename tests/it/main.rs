@@ -11,9 +11,12 @@ mod support;
 
 mod cli;
 mod errors;
+mod failover;
 mod generated;
 mod mock;
 mod passthrough;
 mod sdk;
 mod shutdown;
+mod slots;
+mod sticky;
 mod streaming;

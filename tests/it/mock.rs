@@ -12,7 +12,7 @@ platform = "mock"
 models = ["claude-*", "gpt-*"]
 [accounts.mock]
 latency = "150ms"
-rate_limit_every = 3
+rate_limit_every = 4
 retry_after = "12s"
 
 [[accounts]]
@@ -58,18 +58,6 @@ async fn mock_speaks_every_dialect_and_rate_limits_on_schedule() {
     let got = post(
         &format!("{}/v1/chat/completions", relay.url),
         None,
-        r#"{"model":"gpt-x","messages":[]}"#,
-    )
-    .await;
-    assert_eq!(got.status, 429, "every third request is rate-limited");
-    assert_eq!(got.header("retry-after"), Some("12"));
-    assert_eq!(got.json()["error"]["type"], "rate_limit_error");
-    let e = relay.finished().await;
-    assert_eq!(e.error, Some("upstream_rate_limited"));
-
-    let got = post(
-        &format!("{}/v1/chat/completions", relay.url),
-        None,
         r#"{"model":"gpt-x","stream":true,"messages":[]}"#,
     )
     .await;
@@ -82,6 +70,32 @@ async fn mock_speaks_every_dialect_and_rate_limits_on_schedule() {
     );
     let e = relay.finished().await;
     assert!(e.usage.output > 0, "usage still recorded");
+
+    let got = post(
+        &format!("{}/v1/chat/completions", relay.url),
+        None,
+        r#"{"model":"gpt-x","messages":[]}"#,
+    )
+    .await;
+    assert_eq!(got.status, 429, "every fourth request is rate-limited");
+    assert_eq!(got.header("retry-after"), Some("12"));
+    assert_eq!(got.json()["error"]["type"], "rate_limit_error");
+    let e = relay.finished().await;
+    assert_eq!(e.error, Some("rate_limited"));
+
+    // The account now cools for its retry-after; the relay answers for it without asking.
+    let got = post(
+        &format!("{}/v1/chat/completions", relay.url),
+        None,
+        r#"{"model":"gpt-x","messages":[]}"#,
+    )
+    .await;
+    assert_eq!(got.status, 429);
+    assert_eq!(got.json()["error"]["code"], "all_accounts_cooling");
+    let ra: u64 = got.header("retry-after").unwrap().parse().unwrap();
+    assert!((10..=12).contains(&ra), "{ra}");
+    let sim = relay.gateway.shared().pool.get("sim").unwrap();
+    assert_eq!(sim.sent.load(std::sync::atomic::Ordering::Relaxed), 4);
 }
 
 #[tokio::test]
@@ -93,8 +107,14 @@ async fn mock_failures_answer_in_the_client_dialect() {
         r#"{"model":"broken-1","max_tokens":5,"messages":[]}"#,
     )
     .await;
-    assert_eq!(got.status, 500);
+    assert_eq!(got.status, 502, "{}", got.text());
     assert_eq!(got.json()["error"]["type"], "api_error");
+    assert!(
+        got.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("broken")
+    );
     let got = post(
         &format!("{}/v1/messages/count_tokens", relay.url),
         None,

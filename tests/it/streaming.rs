@@ -150,6 +150,35 @@ async fn a_silent_upstream_gets_pings_then_an_idle_timeout_error() {
         two_accounts()
     );
     let mut relay = Relay::start(&config, &fake.url, SECRETS).await;
+    // Silent after the answer started: pings, then the idle timeout ends the stream.
+    let events = fake_upstream::anthropic_sse("claude-x", &["a"], usage());
+    let paced = vec![
+        (Duration::ZERO, events[0].clone()),
+        (Duration::from_secs(5), events[1].clone()),
+    ];
+    fake.push(Reply::Sse {
+        status: 200,
+        headers: vec![],
+        events: paced,
+        end: End::Close,
+    });
+    let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), ANTHROPIC).await;
+    let names = got.sse_events();
+    assert_eq!(names.first().map(String::as_str), Some("message_start"));
+    assert!(
+        names.iter().filter(|n| *n == "ping").count() >= 2,
+        "{}",
+        got.text()
+    );
+    assert_eq!(names.last().map(String::as_str), Some("error"));
+    assert!(got.text().contains("sent nothing"), "{}", got.text());
+    let e = relay.finished().await;
+    assert_eq!(e.error, Some("stream_idle_timeout"));
+
+    // Silent before the first event: nothing was answered yet, so it counts as the account
+    // not responding (another account would be tried); the client still gets pings. (A fresh
+    // relay: the stall above put the account in a short cooldown.)
+    let mut relay = Relay::start(&config, &fake.url, SECRETS).await;
     fake.push(Reply::HeadThenHang {
         status: 200,
         headers: vec![("content-type".into(), "text/event-stream".into())],
@@ -162,9 +191,13 @@ async fn a_silent_upstream_gets_pings_then_an_idle_timeout_error() {
         got.text()
     );
     assert_eq!(names.last().map(String::as_str), Some("error"));
-    assert!(got.text().contains("sent nothing"), "{}", got.text());
+    assert!(
+        got.text().contains("claude: no response in time"),
+        "{}",
+        got.text()
+    );
     let e = relay.finished().await;
-    assert_eq!(e.error, Some("stream_idle_timeout"));
+    assert_eq!(e.error, Some("upstream_unavailable"));
 }
 
 #[tokio::test]

@@ -1,32 +1,29 @@
 //! Relaying an upstream answer to the client: streams event by event the moment each event is
 //! complete (usage tapped, model name restored, the relay's own usage chunk removed), bodies
-//! whole; a stream that fails or is cut off ends with the dialect's terminal error event.
-//! When the client goes away mid-stream the upstream is still drained, so usage is recorded.
+//! whole. The first stream event is peeked before the answer starts, so an upstream that
+//! fails early can still be replaced by another account; after that, a stream that fails or is
+//! cut off ends with the dialect's terminal error event. When the client goes away mid-stream
+//! the upstream is still drained, so usage is recorded.
 
-use std::convert::Infallible;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http_body::Frame;
-use http_body_util::{BodyExt, StreamBody};
-use tokio::sync::mpsc;
+use http_body_util::BodyExt;
 use tokio::time::Instant;
 
+use super::downstream::Downstream;
 use super::record::Recorder;
-use crate::error::Error;
-use crate::gateway::Shared;
+use crate::error::{Error, ErrorKind};
+use crate::failover::{self, Failure};
 use crate::http::{Body, full, sse};
 use crate::protocol::{Dialect, StreamTap, json};
+use crate::server::respond::Timing;
 use crate::upstream::DROPPED_RESPONSE;
 
 /// Largest single SSE event accepted from an upstream.
 pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 /// Largest non-streaming upstream body read.
 pub const MAX_UPSTREAM_BODY: u64 = 256 * 1024 * 1024;
-/// Frames buffered between the upstream reader and a slow client.
-const CHANNEL_FRAMES: usize = 16;
 
 /// How to relay one answer.
 #[derive(Clone, Debug)]
@@ -45,6 +42,22 @@ pub struct Plan {
     pub keepalive: Duration,
 }
 
+/// How relaying an answer ended.
+#[derive(Debug)]
+pub enum Relayed {
+    /// The answer went to the client (a stream may have ended with a terminal error event);
+    /// `broken` is set when the upstream failed after the answer had started (the account is
+    /// penalised, but there is no retry).
+    Delivered {
+        /// The failure after the answer started, if any.
+        broken: Option<Failure>,
+        /// The response/message id the upstream gave the answer.
+        response_id: Option<String>,
+    },
+    /// Nothing of the answer reached the client: another account may try.
+    Retry(Failure),
+}
+
 /// Copies upstream response headers worth passing on.
 pub fn response_head(parts: &http::response::Parts) -> http::Response<()> {
     let mut resp = http::Response::new(());
@@ -57,75 +70,66 @@ pub fn response_head(parts: &http::response::Parts) -> http::Response<()> {
     resp
 }
 
-/// Relays a streaming answer; the returned response's body is fed by a task that owns the
-/// upstream body and the recorder.
-pub fn stream(
-    shared: Arc<Shared>,
-    upstream: http::Response<Body>,
-    plan: Plan,
-    rec: Recorder,
-) -> http::Response<Body> {
-    let (parts, body) = upstream.into_parts();
-    let (tx, rx) = mpsc::channel::<Bytes>(CHANNEL_FRAMES);
-    tokio::spawn(async move {
-        let _busy = shared.tracker.enter();
-        pump(body, tx, plan, rec).await;
-    });
-    let frames = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
-    });
-    let (head, ()) = response_head(&parts).into_parts();
-    let mut resp = http::Response::from_parts(
-        head,
-        StreamBody::new(frames)
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    resp.headers_mut()
-        .insert("x-accel-buffering", http::HeaderValue::from_static("no"));
-    resp
+fn idle_error(plan: &Plan) -> Error {
+    Error::new(
+        ErrorKind::Upstream,
+        http::StatusCode::GATEWAY_TIMEOUT,
+        "stream_idle_timeout",
+        format!(
+            "the upstream sent nothing for {}s; the stream was ended",
+            plan.idle_timeout.as_secs()
+        ),
+    )
 }
 
-async fn pump(mut body: Body, tx: mpsc::Sender<Bytes>, plan: Plan, mut rec: Recorder) {
+/// Relays a streaming answer into `down`.
+pub async fn stream(
+    down: &mut Downstream,
+    upstream: http::Response<Body>,
+    plan: &Plan,
+    rec: &mut Recorder,
+    timing: &Timing,
+) -> Relayed {
+    let (parts, mut body) = upstream.into_parts();
     let mut decoder = sse::Decoder::new(MAX_EVENT_BYTES);
     let mut tap = StreamTap::new(plan.dialect, &plan.client_model);
     let mut events = Vec::new();
-    let mut alive = true;
+    let mut answered = false;
     let mut upstream_error_event = false;
-    let mut failure: Option<Error> = None;
+    let mut failure: Option<(Error, Failure)> = None;
     let mut last_data = Instant::now();
     let keepalive = plan.keepalive.max(Duration::from_millis(10));
     loop {
         let idle_left = plan.idle_timeout.saturating_sub(last_data.elapsed());
         if idle_left.is_zero() {
-            failure = Some(Error::new(
-                crate::error::ErrorKind::Upstream,
-                http::StatusCode::GATEWAY_TIMEOUT,
-                "stream_idle_timeout",
-                format!(
-                    "the upstream sent nothing for {}s; the stream was ended",
-                    plan.idle_timeout.as_secs()
-                ),
-            ));
+            if !answered {
+                return Relayed::Retry(Failure::Timeout);
+            }
+            failure = Some((idle_error(plan), Failure::StreamBroken));
             break;
         }
         let frame = match tokio::time::timeout(keepalive.min(idle_left), body.frame()).await {
             Err(_) => {
-                if alive && !idle_left.is_zero() && tx.send(plan.dialect.keepalive()).await.is_err()
-                {
-                    alive = false;
-                    rec.disconnected.store(true, Ordering::Relaxed);
+                if !down.committed() {
+                    down.commit(response_head(&parts), timing);
+                }
+                if !down.is_gone() {
+                    down.ping().await;
                 }
                 continue;
             }
             Ok(None) => break,
             Ok(Some(Err(e))) => {
                 tracing::debug!(error = %e, "upstream stream failed");
-                failure = Some(Error::upstream(
-                    "upstream_stream_error",
-                    "the upstream connection failed in the middle of the stream",
+                if !answered {
+                    return Relayed::Retry(Failure::StreamBroken);
+                }
+                failure = Some((
+                    Error::upstream(
+                        "upstream_stream_error",
+                        "the upstream connection failed in the middle of the stream",
+                    ),
+                    Failure::StreamBroken,
                 ));
                 break;
             }
@@ -136,9 +140,15 @@ async fn pump(mut body: Body, tx: mpsc::Sender<Bytes>, plan: Plan, mut rec: Reco
         };
         last_data = Instant::now();
         if let Err(e) = decoder.push(&data, &mut events) {
-            failure = Some(Error::upstream(
-                "upstream_event_too_large",
-                format!("the upstream sent an oversized stream event ({e})"),
+            if !answered {
+                return Relayed::Retry(Failure::StreamBroken);
+            }
+            failure = Some((
+                Error::upstream(
+                    "upstream_event_too_large",
+                    format!("the upstream sent an oversized stream event ({e})"),
+                ),
+                Failure::StreamBroken,
             ));
             break;
         }
@@ -146,12 +156,19 @@ async fn pump(mut body: Body, tx: mpsc::Sender<Bytes>, plan: Plan, mut rec: Reco
         let mut single: Option<Bytes> = None;
         for ev in events.drain(..) {
             let info = tap.observe(&ev);
+            if info.error && !answered && out.is_none() && single.is_none() {
+                let kind = failover::stream_error_kind(plan.dialect, &ev.data);
+                return Relayed::Retry(Failure::StreamError { kind });
+            }
             upstream_error_event |= info.error;
             if plan.strip_usage_chunk && info.usage_only {
                 continue;
             }
+            if ev.is_comment_only && !answered {
+                continue;
+            }
             let bytes = if plan.restore_model {
-                restore_model(&ev, &plan)
+                restore_model(&ev, plan)
             } else {
                 ev.raw
             };
@@ -166,38 +183,43 @@ async fn pump(mut body: Body, tx: mpsc::Sender<Bytes>, plan: Plan, mut rec: Reco
                 }
             }
         }
-        let chunk = out.map(BytesMut::freeze).or(single);
-        if let Some(chunk) = chunk {
+        if let Some(chunk) = out.map(BytesMut::freeze).or(single) {
+            if !down.committed() {
+                down.commit(response_head(&parts), timing);
+            }
+            answered = true;
             rec.first_byte();
-            if alive && tx.send(chunk).await.is_err() {
-                alive = false;
-                rec.disconnected.store(true, Ordering::Relaxed);
+            if !down.send(chunk).await {
                 tracing::debug!("client went away mid-stream; draining the upstream for usage");
             }
         }
     }
+    if !answered && !tap.completed && failure.is_none() && !upstream_error_event {
+        return Relayed::Retry(Failure::StreamBroken);
+    }
     let tail = decoder.finish();
     let truncated_inside_event = tail.as_ref().is_some_and(|t| t.truncated);
-    if let Some(t) = tail.filter(|t| !t.truncated)
-        && alive
-    {
-        let _ = tx.send(t.raw).await;
+    if let Some(t) = tail.filter(|t| !t.truncated) {
+        down.send(t.raw).await;
     }
     let mut code = None;
+    let mut broken = None;
     let ending = if tap.completed {
         None
-    } else if let Some(err) = failure {
+    } else if let Some((err, f)) = failure {
+        broken = Some(f);
         Some(err)
     } else if upstream_error_event {
         code = Some("upstream_stream_error");
-        if plan.dialect == Dialect::OpenAiChat && alive {
-            let _ = tx.send(sse::encode(None, "[DONE]")).await;
+        if plan.dialect == Dialect::OpenAiChat {
+            down.send(sse::encode(None, "[DONE]")).await;
         }
         None
     } else {
         if truncated_inside_event {
             tracing::debug!("upstream stream ended inside an event");
         }
+        broken = Some(Failure::StreamBroken);
         Some(Error::upstream(
             "stream_truncated",
             "the upstream stream ended before the answer was complete",
@@ -205,14 +227,17 @@ async fn pump(mut body: Body, tx: mpsc::Sender<Bytes>, plan: Plan, mut rec: Reco
     };
     if let Some(err) = ending {
         code = Some(err.code());
-        if alive {
-            let _ = tx.send(plan.dialect.stream_error(&err, &tap.context)).await;
-        }
+        down.fail(&err, &tap.context, timing).await;
     }
     if let Some(e) = rec.event() {
         e.usage = tap.usage;
+        e.status = 200;
+        e.error = code;
     }
-    rec.finish(200, code);
+    Relayed::Delivered {
+        broken,
+        response_id: tap.context.response_id.clone(),
+    }
 }
 
 /// The event with the client's model name where the upstream put its own.
@@ -229,24 +254,22 @@ fn restore_model(ev: &sse::Event, plan: &Plan) -> Bytes {
     ev.raw.clone()
 }
 
-/// Relays a complete (non-streaming) answer.
+/// Relays a complete (non-streaming) answer, or an upstream error to pass through.
 pub async fn whole(
+    down: &mut Downstream,
     upstream: http::Response<Body>,
     plan: &Plan,
     rec: &mut Recorder,
-) -> Result<http::Response<Body>, Error> {
+    timing: &Timing,
+) -> Relayed {
     let (parts, body) = upstream.into_parts();
-    let bytes = crate::http::read_bounded(body, MAX_UPSTREAM_BODY)
-        .await
-        .map_err(|e| {
-            Error::upstream(
-                "upstream_body_error",
-                format!("reading the upstream answer failed: {e}"),
-            )
-        })?;
+    let Ok(mut bytes) = crate::http::read_bounded(body, MAX_UPSTREAM_BODY).await else {
+        return Relayed::Retry(Failure::StreamBroken);
+    };
     rec.first_byte();
-    let mut bytes = bytes;
-    if plan.restore_model
+    let success = parts.status.is_success();
+    if success
+        && plan.restore_model
         && let Some(r) = json::find(&bytes, plan.dialect.body_model_path())
         && bytes.get(r.start) == Some(&b'"')
     {
@@ -256,9 +279,49 @@ pub async fn whole(
             json::quote(&plan.client_model).as_bytes(),
         ));
     }
+    let response_id = if success {
+        json::str_at(&bytes, &["id"]).map(|s| s.into_owned())
+    } else {
+        None
+    };
     if let Some(e) = rec.event() {
-        e.usage = plan.dialect.body_usage(&bytes);
+        if success {
+            e.usage = plan.dialect.body_usage(&bytes);
+        }
+        e.status = parts.status.as_u16();
     }
-    let (head, ()) = response_head(&parts).into_parts();
-    Ok(http::Response::from_parts(head, full(bytes)))
+    if down.committed() {
+        // The client was sent keep-alives while this request queued: the answer can only go
+        // out as an SSE error now (a non-streaming request never commits, so this is an error
+        // answer to a streaming request).
+        let err = upstream_error(parts.status, &bytes);
+        down.fail(&err, &Default::default(), timing).await;
+    } else {
+        let (head, ()) = response_head(&parts).into_parts();
+        down.respond(http::Response::from_parts(head, full(bytes)), timing);
+    }
+    Relayed::Delivered {
+        broken: None,
+        response_id,
+    }
+}
+
+/// An upstream error answer as a relay error carrying the upstream's own message (every
+/// dialect puts it at `error.message`).
+pub fn upstream_error(status: http::StatusCode, body: &[u8]) -> Error {
+    let message = json::str_at(body, &["error", "message"]).map_or_else(
+        || format!("the upstream answered {status}"),
+        |m| m.into_owned(),
+    );
+    let kind = match status.as_u16() {
+        401 => ErrorKind::Authentication,
+        403 => ErrorKind::Permission,
+        404 => ErrorKind::NotFound,
+        413 => ErrorKind::TooLarge,
+        429 => ErrorKind::RateLimit,
+        529 => ErrorKind::Overloaded,
+        s if s >= 500 => ErrorKind::Upstream,
+        _ => ErrorKind::InvalidRequest,
+    };
+    Error::new(kind, status, super::upstream_code(status.as_u16()), message)
 }

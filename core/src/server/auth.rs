@@ -3,32 +3,50 @@
 //! loopback-only keyless mode when no key exists). Pure.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use http::HeaderMap;
 
 use crate::config::KeyConfig;
 use crate::error::Error;
 use crate::keys;
+use crate::slots::Limiter;
 
-/// The configured client keys, with their digests parsed once.
+/// The configured client keys, with their digests parsed once and their concurrency slots.
 #[derive(Debug, Default)]
 pub struct KeyTable {
     digests: Vec<[u8; 32]>,
     keys: Vec<KeyConfig>,
+    slots: Vec<Arc<Limiter>>,
 }
 
 impl KeyTable {
     /// Builds the table; keys whose stored hash is malformed are skipped (config validation
-    /// already refuses them).
-    pub fn new(keys: &[KeyConfig]) -> Self {
+    /// already refuses them). Each key gets `concurrency` slots and a queue of
+    /// `concurrency + extra_wait_slots`.
+    pub fn new(keys: &[KeyConfig], extra_wait_slots: u32) -> Self {
         let mut t = Self::default();
         for k in keys {
             if let Some(d) = keys::parse_hash(&k.hash) {
                 t.digests.push(d);
                 t.keys.push(k.clone());
+                t.slots.push(Limiter::new(
+                    k.concurrency,
+                    k.concurrency.saturating_add(extra_wait_slots),
+                ));
             }
         }
         t
+    }
+
+    /// The slots of the key at `index`.
+    pub fn slots(&self, index: usize) -> Option<&Arc<Limiter>> {
+        self.slots.get(index)
+    }
+
+    /// Every key with its slots.
+    pub fn iter(&self) -> impl Iterator<Item = (&KeyConfig, &Arc<Limiter>)> {
+        self.keys.iter().zip(self.slots.iter())
     }
 
     /// Whether any key exists (otherwise the relay runs keyless, loopback only).
@@ -225,7 +243,7 @@ mod tests {
 
     #[test]
     fn keyless_only_on_loopback() {
-        let t = KeyTable::new(&[]);
+        let t = KeyTable::new(&[], 0);
         let h = HeaderMap::new();
         assert!(matches!(
             t.authenticate(&h, "127.0.0.1".parse().unwrap()),

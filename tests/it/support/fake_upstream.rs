@@ -116,6 +116,9 @@ pub enum Reply {
         status: u16,
         headers: Vec<(String, String)>,
     },
+    /// Wait, then answer with the inner reply; the request counts as in flight for its
+    /// credential meanwhile (see [`FakeUpstream::max_concurrency`]).
+    Delayed(Duration, Box<Reply>),
 }
 
 /// A request as the fake received it.
@@ -169,6 +172,9 @@ struct State {
     script: Mutex<VecDeque<Reply>>,
     recorded: Mutex<Vec<Recorded>>,
     hits: watch::Sender<usize>,
+    /// Requests being handled (until the handler returns the response head), per credential
+    /// (`x-api-key` or `authorization` value): (now, max seen).
+    inflight: Mutex<std::collections::HashMap<String, (u32, u32)>>,
 }
 
 /// The fake upstream server. Dropping it stops the listener and closes every connection.
@@ -195,6 +201,7 @@ impl FakeUpstream {
             script: Mutex::new(VecDeque::new()),
             recorded: Mutex::new(Vec::new()),
             hits,
+            inflight: Mutex::new(std::collections::HashMap::new()),
         });
         let tasks: Arc<Mutex<Vec<AbortHandle>>> = Arc::new(Mutex::new(Vec::new()));
         let accept = tokio::spawn(accept_loop(listener, state.clone(), tasks.clone()));
@@ -228,7 +235,7 @@ impl FakeUpstream {
                     }
                 }
             }
-            Reply::Default | Reply::Hang => {}
+            Reply::Default | Reply::Hang | Reply::Delayed(..) => {}
         }
         lock(&self.state.script).push_back(reply);
     }
@@ -236,6 +243,21 @@ impl FakeUpstream {
     /// Every request received so far, in order of arrival.
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.state.recorded).clone()
+    }
+
+    /// The most requests carrying `credential` (the exact `x-api-key` or `authorization`
+    /// value) that were being handled at once; see [`Reply::Delayed`].
+    pub fn max_concurrency(&self, credential: &str) -> u32 {
+        lock(&self.state.inflight)
+            .get(credential)
+            .map_or(0, |(_, max)| *max)
+    }
+
+    /// Requests carrying `credential` being handled right now.
+    pub fn in_flight(&self, credential: &str) -> u32 {
+        lock(&self.state.inflight)
+            .get(credential)
+            .map_or(0, |(now, _)| *now)
     }
 
     /// How many requests were received so far.
@@ -289,6 +311,34 @@ async fn accept_loop(
     }
 }
 
+/// Counts a request as in flight for its credential until dropped.
+struct InFlight {
+    state: Arc<State>,
+    credential: String,
+}
+
+impl InFlight {
+    fn enter(state: &Arc<State>, credential: String) -> Self {
+        let mut map = lock(&state.inflight);
+        let entry = map.entry(credential.clone()).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = entry.1.max(entry.0);
+        drop(map);
+        InFlight {
+            state: state.clone(),
+            credential,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(entry) = lock(&self.state.inflight).get_mut(&self.credential) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+    }
+}
+
 async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
@@ -309,17 +359,29 @@ async fn handle(
         headers: parts.headers,
         body,
     };
+    let credential = recorded
+        .header("x-api-key")
+        .or_else(|| recorded.header("authorization"))
+        .unwrap_or_default();
+    let _inflight = InFlight::enter(&state, credential);
     let scripted = lock(&state.script).pop_front();
-    let reply = match scripted {
+    let mut reply = match scripted {
         None | Some(Reply::Default) => default_reply(&recorded),
         Some(reply) => reply,
     };
     // Record before answering, so a test that waits for a hit sees it even on a hang.
-    lock(&state.recorded).push(recorded);
+    lock(&state.recorded).push(recorded.clone());
     state.hits.send_modify(|hits| *hits += 1);
+    while let Reply::Delayed(delay, inner) = reply {
+        tokio::time::sleep(delay).await;
+        reply = match *inner {
+            Reply::Default => default_reply(&recorded),
+            other => other,
+        };
+    }
 
     let response = match reply {
-        Reply::Default => unreachable_default(),
+        Reply::Default | Reply::Delayed(..) => unreachable_default(),
         Reply::Json {
             status,
             headers,

@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, oneshot};
 /// A relay running inside the test process.
 pub struct Relay {
     pub url: String,
+    pub gateway: Gateway,
     pub addr: std::net::SocketAddr,
     pub events: broadcast::Receiver<Event>,
     stop: Option<oneshot::Sender<()>>,
@@ -50,11 +51,16 @@ impl Relay {
         let gateway = Gateway::new(config, &env).unwrap_or_else(|e| panic!("gateway: {e}"));
         let events = gateway.bus().subscribe();
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(relay_core::server::serve(gateway, listener, async {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(relay_core::server::serve(
+            gateway.clone(),
+            listener,
+            async {
+                let _ = rx.await;
+            },
+        ));
         Relay {
             url: format!("http://{addr}"),
+            gateway,
             addr,
             events,
             stop: Some(tx),
@@ -100,6 +106,51 @@ impl Drop for Relay {
             let _ = tx.send(());
         }
     }
+}
+
+/// `n` Anthropic accounts `a0`..`a{n-1}` on the fake upstream (secrets `secret-0`...), each
+/// with `extra` appended to its table, plus the test key.
+pub fn anthropic_accounts(n: usize, extra: &str) -> String {
+    let extras: Vec<String> = (0..n).map(|_| extra.to_owned()).collect();
+    accounts_with(&extras)
+}
+
+/// Anthropic accounts `a0`... with one extra config snippet each, plus the test key.
+pub fn accounts_with(extras: &[String]) -> String {
+    let mut s = String::new();
+    for (i, extra) in extras.iter().enumerate() {
+        s.push_str(&format!(
+            "[[accounts]]\nname = \"a{i}\"\nplatform = \"anthropic\"\nsecret = \"env:SECRET_{i}\"\nbase_url = \"{{upstream}}\"\n{extra}\n"
+        ));
+    }
+    s.push_str(&key_block());
+    s
+}
+
+/// Secrets for [`anthropic_accounts`].
+pub fn account_secrets(n: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| (format!("SECRET_{i}"), format!("secret-{i}")))
+        .collect()
+}
+
+/// Borrowed form of [`account_secrets`] for [`Relay::start`].
+pub fn env_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter()
+        .map(|(k, val)| (k.as_str(), val.as_str()))
+        .collect()
+}
+
+/// Which account (`a0`...) served each recorded request, from its `x-api-key`.
+pub fn served_by(fake: &fake_upstream::FakeUpstream) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| {
+            r.header("x-api-key")
+                .unwrap_or_default()
+                .replace("secret-", "a")
+        })
+        .collect()
 }
 
 /// A response as the test client saw it.

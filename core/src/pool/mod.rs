@@ -1,5 +1,8 @@
 //! The accounts the relay can route to, and routing: which accounts of a key's group serve a
-//! model (after group and account model maps), in which order, in which dialect.
+//! model (after group and account model maps) in the client's dialect. Ranking among them is
+//! the scheduler's job; each account's runtime state (slots, health) lives here.
+
+pub mod health;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,7 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::config::{AccountConfig, Config, EnvSource, GroupConfig, KeyConfig, Platform};
 use crate::error::Error;
 use crate::protocol::Dialect;
+use crate::scheduler::select::CandidateView;
 use crate::secrets::{self, Secret};
+use crate::slots::Limiter;
+pub use health::{AccountState, Health};
 
 /// An upstream account, resolved and ready to use.
 #[derive(Debug)]
@@ -20,6 +26,10 @@ pub struct Account {
     pub base_url: String,
     /// Requests sent to this account since start (mock behaviour and LRU order use it).
     pub sent: AtomicU64,
+    /// Concurrency slots (`concurrency`, queue of `concurrency + gateway.extra_wait_slots`).
+    pub slots: Arc<Limiter>,
+    /// Cooldowns, credential errors, pauses.
+    pub health: Health,
     last_used: AtomicU64,
 }
 
@@ -32,6 +42,22 @@ impl Account {
     /// The account platform.
     pub fn platform(&self) -> Platform {
         self.config.platform
+    }
+
+    /// The scheduler's view of this account at `now`.
+    pub fn view(&self, now: std::time::Instant) -> CandidateView<'_> {
+        let occ = self.slots.occupancy();
+        let state = self.health.state(self.config.enabled, now);
+        CandidateView {
+            name: &self.config.name,
+            priority: self.config.priority,
+            in_flight: occ.in_use,
+            waiting: occ.waiting,
+            concurrency: occ.max,
+            last_used: self.last_used.load(Ordering::Relaxed),
+            cooling_until: self.health.cooling_until(now),
+            usable: matches!(state, AccountState::Active | AccountState::Cooling),
+        }
     }
 
     /// Whether this account can take requests in `dialect` without conversion.
@@ -136,6 +162,12 @@ impl Pool {
                 secret,
                 base_url: base.trim_end_matches('/').to_owned(),
                 sent: AtomicU64::new(0),
+                slots: Limiter::new(
+                    a.concurrency,
+                    a.concurrency
+                        .saturating_add(config.gateway.extra_wait_slots),
+                ),
+                health: Health::default(),
                 last_used: AtomicU64::new(0),
             }));
         }
@@ -151,8 +183,13 @@ impl Pool {
         &self.accounts
     }
 
-    /// The accounts that may serve `model` for a key of `group`, speaking `dialect`, best
-    /// first (lowest priority number, then least recently used).
+    /// The account named `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<Account>> {
+        self.accounts.iter().find(|a| a.name() == name)
+    }
+
+    /// The accounts that may serve `model` for a key of `group`, speaking `dialect` (in config
+    /// order; the scheduler ranks them).
     pub fn route(
         &self,
         group: &GroupConfig,
@@ -198,7 +235,7 @@ impl Pool {
                 ),
             ));
         }
-        let mut out: Vec<Candidate> = serving
+        let out: Vec<Candidate> = serving
             .iter()
             .filter(|a| a.speaks(dialect))
             .map(|a| Candidate {
@@ -217,12 +254,6 @@ impl Pool {
                 ),
             ));
         }
-        out.sort_by_key(|c| {
-            (
-                c.account.config.priority,
-                c.account.last_used.load(Ordering::Relaxed),
-            )
-        });
         Ok(out)
     }
 

@@ -132,7 +132,7 @@ async fn bad_inputs_get_errors_in_the_client_dialect() {
             400,
             "invalid_request_error",
             "dialect_not_served",
-            "different API",
+            "cannot convert",
         ),
         (
             "/v1/chat/completions",

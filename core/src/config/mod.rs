@@ -239,6 +239,17 @@ impl<'de> Deserialize<'de> for SecretRef {
     }
 }
 
+/// Which OpenAI API an `openai` account's endpoint speaks, when it speaks only one
+/// (many OpenAI-compatible servers speak only Chat Completions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// `/v1/chat/completions` only.
+    Chat,
+    /// `/v1/responses` only.
+    Responses,
+}
+
 /// One `[[accounts]]` entry: an upstream account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountConfig {
@@ -257,6 +268,8 @@ pub struct AccountConfig {
     pub models: Vec<ModelPattern>,
     pub model_map: ModelMap,
     pub proxy: Option<String>,
+    /// For `openai` accounts: the one API the endpoint speaks (`None`: both).
+    pub api: Option<Api>,
     pub enabled: bool,
     /// Behaviour of a `platform = "mock"` account (defaults otherwise).
     pub mock: MockConfig,
@@ -277,6 +290,7 @@ impl AccountConfig {
             models: default_patterns(platform),
             model_map: ModelMap::default(),
             proxy: None,
+            api: None,
             enabled: true,
             mock: MockConfig::default(),
         }

@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::duration::Dur;
 use super::error::{ConfigError, friendly, unknown_key_message};
-use super::{AuthKind, ModelMap, ModelPattern, Platform, SecretRef};
+use super::{Api, AuthKind, ModelMap, ModelPattern, Platform, SecretRef};
 
 /// `[server]` as written. Every key is optional here, even required ones, so that each
 /// key can be read on its own to report all errors; `validate` checks required keys.
@@ -52,6 +52,7 @@ pub(super) struct RawAccount {
     pub models: Option<Vec<ModelPattern>>,
     pub model_map: Option<ModelMap>,
     pub proxy: Option<String>,
+    pub api: Option<Api>,
     pub enabled: Option<bool>,
     pub mock: Option<RawMock>,
 }

@@ -264,6 +264,15 @@ fn account(
         c.url(&format!("{path}.proxy"), &proxy, &schemes);
         out.proxy = Some(proxy);
     }
+    if let Some(api) = a.api {
+        if platform.is_some_and(|p| p != Platform::Openai) {
+            c.fail(
+                &format!("{path}.api"),
+                "`api` is only for `platform = \"openai\"` accounts (it says which OpenAI API the endpoint speaks)".to_owned(),
+            );
+        }
+        out.api = Some(api);
+    }
     out.enabled = a.enabled.unwrap_or(true);
     match (a.mock, platform) {
         (Some(m), Some(Platform::Mock)) => out.mock = mock(c, &format!("{path}.mock"), m),

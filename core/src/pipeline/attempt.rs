@@ -22,7 +22,7 @@ use crate::gateway::Shared;
 use crate::http::client::SendError;
 use crate::http::read_bounded;
 use crate::pool::{Account, AccountState, Candidate};
-use crate::protocol::{Dialect, StreamContext, json};
+use crate::protocol::{Dialect, StreamContext, convert, json};
 use crate::scheduler::select;
 use crate::scheduler::session::{self, SessionKey};
 use crate::server::respond::Timing;
@@ -215,6 +215,7 @@ async fn serve(
                 }
                 return Ok(());
             }
+            Exchange::Fatal(e) => return Err(e),
             Exchange::Retry(failure, action) => {
                 let status = match &failure {
                     Failure::Status { status, .. } => Some(*status),
@@ -581,6 +582,29 @@ enum Exchange {
         response_id: Option<String>,
     },
     Retry(Failure, Action),
+    /// The request itself cannot be served this way (e.g. a field the upstream's dialect
+    /// cannot express).
+    Fatal(Error),
+}
+
+/// A local estimate of a request's input tokens (about four characters per token over every
+/// string in the body: system prompt, messages and tools included), for upstreams without a
+/// counting endpoint in the client's dialect.
+fn count_tokens_estimate(body: &[u8]) -> u64 {
+    fn chars(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::String(s) => s.chars().count(),
+            serde_json::Value::Array(a) => a.iter().map(chars).sum(),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .filter(|(k, _)| k.as_str() != "model")
+                .map(|(k, v)| k.len() / 2 + chars(v))
+                .sum(),
+            _ => 1,
+        }
+    }
+    let n = serde_json::from_slice::<serde_json::Value>(body).map_or(body.len(), |v| chars(&v));
+    (n as u64).div_ceil(4).max(1)
 }
 
 /// One exchange with one account: send, classify the head, relay or fail over.
@@ -600,9 +624,43 @@ async fn exchange(
 ) -> Exchange {
     let shared = &ctx.shared;
     let account = &cand.account;
-    let restore_model = cand.upstream_model != env.model;
+    let upstream = cand.upstream_dialect;
+    let converted = upstream != ctx.dialect;
+    if converted && ctx.endpoint == Endpoint::CountTokens {
+        // No counting endpoint in the upstream's dialect: a local estimate.
+        let n = count_tokens_estimate(bytes);
+        down.respond(
+            crate::server::respond::json(format!(r#"{{"input_tokens":{n}}}"#)),
+            timing,
+        );
+        if let Some(e) = rec.event() {
+            e.status = 200;
+        }
+        return Exchange::Done {
+            broken: None,
+            response_id: None,
+        };
+    }
+    let restore_model = !converted && cand.upstream_model != env.model;
     let mut out = bytes.clone();
-    if restore_model {
+    if converted {
+        let rctx = convert::RequestContext {
+            upstream_model: &cand.upstream_model,
+            stream: env.stream,
+        };
+        match convert::request(ctx.dialect, upstream, bytes, &rctx) {
+            Ok(b) => out = Bytes::from(b),
+            Err(e) => {
+                return Exchange::Fatal(Error::invalid(
+                    "conversion_unsupported",
+                    format!(
+                        "{e} (this request goes to a `{}` upstream)",
+                        upstream.as_str()
+                    ),
+                ));
+            }
+        }
+    } else if restore_model {
         out = json::set(
             &out,
             &["model"],
@@ -613,12 +671,17 @@ async fn exchange(
     }
     let wants_usage = json::bool_at(bytes, &["stream_options", "include_usage"]).unwrap_or(false);
     let strip_usage_chunk = ctx.dialect == Dialect::OpenAiChat && env.stream && !wants_usage;
-    if strip_usage_chunk {
+    if strip_usage_chunk && !converted {
         out = json::set(&out, &["stream_options", "include_usage"], b"true")
             .map(Bytes::from)
             .unwrap_or(out);
     }
-    let (path, op) = match ctx.endpoint {
+    let target = if converted {
+        Endpoint::Generate(upstream)
+    } else {
+        ctx.endpoint
+    };
+    let (path, op) = match target {
         Endpoint::CountTokens => ("/v1/messages/count_tokens", mock::Operation::CountTokens),
         Endpoint::Generate(Dialect::Anthropic) => (
             "/v1/messages",
@@ -637,7 +700,8 @@ async fn exchange(
     let sent = if account.platform() == Platform::Mock {
         Ok(mock::respond(account, op, &out, &cand.upstream_model).await)
     } else {
-        match upstream::prepare(account, path, parts.uri.query(), &parts.headers, out) {
+        let query = if converted { None } else { parts.uri.query() };
+        match upstream::prepare(account, path, query, &parts.headers, out) {
             Ok(req) => {
                 shared
                     .client
@@ -686,6 +750,7 @@ async fn exchange(
     }
     let plan = Plan {
         dialect: ctx.dialect,
+        upstream,
         client_model: env.model.clone(),
         restore_model,
         strip_usage_chunk,

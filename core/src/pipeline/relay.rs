@@ -16,7 +16,7 @@ use super::record::Recorder;
 use crate::error::{Error, ErrorKind};
 use crate::failover::{self, Failure};
 use crate::http::{Body, full, sse};
-use crate::protocol::{Dialect, StreamTap, json};
+use crate::protocol::{Dialect, StreamTap, convert, json};
 use crate::server::respond::Timing;
 use crate::upstream::DROPPED_RESPONSE;
 
@@ -28,8 +28,10 @@ pub const MAX_UPSTREAM_BODY: u64 = 256 * 1024 * 1024;
 /// How to relay one answer.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    /// The dialect of both sides.
+    /// The client's dialect.
     pub dialect: Dialect,
+    /// The upstream's dialect (the client's when passed through, else converted).
+    pub upstream: Dialect,
     /// The model the client asked for (shown back to it).
     pub client_model: String,
     /// The upstream saw another model name: put the client's back.
@@ -92,7 +94,13 @@ pub async fn stream(
 ) -> Relayed {
     let (parts, mut body) = upstream.into_parts();
     let mut decoder = sse::Decoder::new(MAX_EVENT_BYTES);
-    let mut tap = StreamTap::new(plan.dialect, &plan.client_model);
+    let mut tap = StreamTap::new(plan.upstream, &plan.client_model);
+    let mut transcoder = if plan.upstream == plan.dialect {
+        None
+    } else {
+        convert::transcoder(plan.upstream, plan.dialect, &plan.client_model)
+    };
+    let mut frames: Vec<Bytes> = Vec::new();
     let mut events = Vec::new();
     let mut answered = false;
     let mut upstream_error_event = false;
@@ -152,13 +160,35 @@ pub async fn stream(
             ));
             break;
         }
-        let mut out: Option<BytesMut> = None;
-        let mut single: Option<Bytes> = None;
+        let mut batch = Batch::default();
         for ev in events.drain(..) {
             let info = tap.observe(&ev);
-            if info.error && !answered && out.is_none() && single.is_none() {
-                let kind = failover::stream_error_kind(plan.dialect, &ev.data);
+            if info.error && !answered && batch.is_empty() {
+                let kind = failover::stream_error_kind(plan.upstream, &ev.data);
                 return Relayed::Retry(Failure::StreamError { kind });
+            }
+            if let Some(t) = transcoder.as_mut() {
+                if info.error {
+                    // The upstream's own error event cannot be relayed as it is: end the
+                    // client's stream with its dialect's terminal error instead.
+                    let message = json::str_at(ev.data.as_bytes(), &["error", "message"])
+                        .map_or_else(
+                            || "the upstream reported an error mid-stream".to_owned(),
+                            |m| m.into_owned(),
+                        );
+                    failure = Some((
+                        Error::upstream("upstream_stream_error", message),
+                        Failure::StreamBroken,
+                    ));
+                    break;
+                }
+                t.push(&ev, &mut frames);
+                for f in frames.drain(..) {
+                    if !(plan.strip_usage_chunk && is_usage_only_chunk(&f)) {
+                        batch.push(f);
+                    }
+                }
+                continue;
             }
             upstream_error_event |= info.error;
             if plan.strip_usage_chunk && info.usage_only {
@@ -167,23 +197,16 @@ pub async fn stream(
             if ev.is_comment_only && !answered {
                 continue;
             }
-            let bytes = if plan.restore_model {
+            batch.push(if plan.restore_model {
                 restore_model(&ev, plan)
             } else {
                 ev.raw
-            };
-            match (&mut out, single.take()) {
-                (Some(buf), _) => buf.extend_from_slice(&bytes),
-                (None, None) => single = Some(bytes),
-                (None, Some(first)) => {
-                    let mut buf = BytesMut::with_capacity(first.len() + bytes.len());
-                    buf.extend_from_slice(&first);
-                    buf.extend_from_slice(&bytes);
-                    out = Some(buf);
-                }
-            }
+            });
         }
-        if let Some(chunk) = out.map(BytesMut::freeze).or(single) {
+        if failure.is_some() && answered {
+            break;
+        }
+        if let Some(chunk) = batch.take() {
             if !down.committed() {
                 down.commit(response_head(&parts), timing);
             }
@@ -194,14 +217,30 @@ pub async fn stream(
             }
         }
     }
-    if !answered && !tap.completed && failure.is_none() && !upstream_error_event {
-        return Relayed::Retry(Failure::StreamBroken);
+    if !answered && !tap.completed && !upstream_error_event {
+        return Relayed::Retry(failure.map_or(Failure::StreamBroken, |(_, f)| f));
     }
     let tail = decoder.finish();
     let truncated_inside_event = tail.as_ref().is_some_and(|t| t.truncated);
-    if let Some(t) = tail.filter(|t| !t.truncated) {
+    if let Some(t) = transcoder.as_mut() {
+        if tap.completed {
+            t.finish(&mut frames);
+            let mut batch = Batch::default();
+            for f in frames.drain(..) {
+                if !(plan.strip_usage_chunk && is_usage_only_chunk(&f)) {
+                    batch.push(f);
+                }
+            }
+            if let Some(chunk) = batch.take() {
+                down.send(chunk).await;
+            }
+        }
+    } else if let Some(t) = tail.filter(|t| !t.truncated) {
         down.send(t.raw).await;
     }
+    let context = transcoder
+        .as_ref()
+        .map_or_else(|| tap.context.clone(), |t| t.context());
     let mut code = None;
     let mut broken = None;
     let ending = if tap.completed {
@@ -227,7 +266,7 @@ pub async fn stream(
     };
     if let Some(err) = ending {
         code = Some(err.code());
-        down.fail(&err, &tap.context, timing).await;
+        down.fail(&err, &context, timing).await;
     }
     if let Some(e) = rec.event() {
         e.usage = tap.usage;
@@ -238,6 +277,61 @@ pub async fn stream(
         broken,
         response_id: tap.context.response_id.clone(),
     }
+}
+
+/// Encoded events collected from one upstream chunk, sent to the client as one frame.
+#[derive(Default)]
+struct Batch {
+    single: Option<Bytes>,
+    many: Option<BytesMut>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.single.is_none() && self.many.is_none()
+    }
+
+    fn push(&mut self, bytes: Bytes) {
+        match (&mut self.many, self.single.take()) {
+            (Some(buf), _) => buf.extend_from_slice(&bytes),
+            (None, None) => self.single = Some(bytes),
+            (None, Some(first)) => {
+                let mut buf = BytesMut::with_capacity(first.len() + bytes.len());
+                buf.extend_from_slice(&first);
+                buf.extend_from_slice(&bytes);
+                self.many = Some(buf);
+            }
+        }
+    }
+
+    fn take(&mut self) -> Option<Bytes> {
+        self.many
+            .take()
+            .map(BytesMut::freeze)
+            .or_else(|| self.single.take())
+    }
+}
+
+/// Whether an encoded Chat chunk only carries usage (`choices: []`).
+fn is_usage_only_chunk(frame: &[u8]) -> bool {
+    let Some(start) = frame.windows(5).position(|w| w == b"data:") else {
+        return false;
+    };
+    let data = frame.get(start + 5..).unwrap_or_default();
+    let data = data.strip_prefix(b" ").unwrap_or(data);
+    let end = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
+    let data = data.get(..end).unwrap_or_default();
+    let empty_choices = json::find(data, &["choices"])
+        .and_then(|r| data.get(r))
+        .is_some_and(|c| {
+            c.iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .eq(b"[]".iter())
+        });
+    empty_choices
+        && json::find(data, &["usage"])
+            .and_then(|r| data.get(r))
+            .is_some_and(|u| u != b"null")
 }
 
 /// The event with the client's model name where the upstream put its own.
@@ -286,9 +380,53 @@ pub async fn whole(
     };
     if let Some(e) = rec.event() {
         if success {
-            e.usage = plan.dialect.body_usage(&bytes);
+            e.usage = plan.upstream.body_usage(&bytes);
         }
         e.status = parts.status.as_u16();
+    }
+    let converted = plan.upstream != plan.dialect;
+    if converted {
+        // The answer must be rewritten for the client: a success converted, an error re-said
+        // in the client's dialect (its status kept).
+        let err = if success {
+            match convert::response(plan.upstream, plan.dialect, &bytes, &plan.client_model) {
+                Ok(b) => {
+                    let mut resp = http::Response::new(full(b));
+                    resp.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/json"),
+                    );
+                    if down.committed() {
+                        let err = Error::upstream(
+                            "conversion_failed",
+                            "a streaming request got a non-streaming answer",
+                        );
+                        down.fail(&err, &Default::default(), timing).await;
+                    } else {
+                        down.respond(resp, timing);
+                    }
+                    return Relayed::Delivered {
+                        broken: None,
+                        response_id,
+                    };
+                }
+                Err(e) => Error::upstream(
+                    "conversion_failed",
+                    format!("the upstream's answer could not be converted: {e}"),
+                ),
+            }
+        } else {
+            upstream_error(parts.status, &bytes)
+        };
+        if let Some(e) = rec.event() {
+            e.status = err.status().as_u16();
+            e.error = Some(err.code());
+        }
+        down.fail(&err, &Default::default(), timing).await;
+        return Relayed::Delivered {
+            broken: None,
+            response_id: None,
+        };
     }
     if down.committed() {
         // The client was sent keep-alives while this request queued: the answer can only go

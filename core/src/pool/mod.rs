@@ -7,7 +7,7 @@ pub mod health;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::config::{AccountConfig, Config, EnvSource, GroupConfig, KeyConfig, Platform};
+use crate::config::{AccountConfig, Api, Config, EnvSource, GroupConfig, KeyConfig, Platform};
 use crate::error::Error;
 use crate::protocol::Dialect;
 use crate::scheduler::select::CandidateView;
@@ -63,6 +63,28 @@ impl Account {
     /// Whether this account can take requests in `dialect` without conversion.
     pub fn speaks(&self, dialect: Dialect) -> bool {
         platform_speaks(self.config.platform, dialect)
+            && !matches!(
+                (self.config.api, dialect),
+                (Some(Api::Chat), Dialect::OpenAiResponses)
+                    | (Some(Api::Responses), Dialect::OpenAiChat)
+            )
+    }
+
+    /// The dialect to speak to this account for a client speaking `client`: the same one
+    /// when the account speaks it, else the account's own (when a converter exists).
+    pub fn upstream_dialect(&self, client: Dialect) -> Option<Dialect> {
+        if self.speaks(client) {
+            return Some(client);
+        }
+        let own = match self.config.platform {
+            Platform::Anthropic => Dialect::Anthropic,
+            Platform::Openai => match self.config.api {
+                Some(Api::Chat) => Dialect::OpenAiChat,
+                _ => Dialect::OpenAiResponses,
+            },
+            Platform::Gemini | Platform::Mock => return None,
+        };
+        crate::protocol::convert::supported(client, own).then_some(own)
     }
 
     /// Whether this account serves `model` (after group mapping).
@@ -121,6 +143,8 @@ pub struct Candidate {
     pub account: Arc<Account>,
     /// Model name for the upstream.
     pub upstream_model: String,
+    /// The dialect the upstream is spoken to in (the client's, or converted to).
+    pub upstream_dialect: Dialect,
 }
 
 /// All accounts, resolved.
@@ -237,10 +261,12 @@ impl Pool {
         }
         let out: Vec<Candidate> = serving
             .iter()
-            .filter(|a| a.speaks(dialect))
-            .map(|a| Candidate {
-                account: Arc::clone(a),
-                upstream_model: a.upstream_model(mapped).to_owned(),
+            .filter_map(|a| {
+                Some(Candidate {
+                    account: Arc::clone(a),
+                    upstream_model: a.upstream_model(mapped).to_owned(),
+                    upstream_dialect: a.upstream_dialect(dialect)?,
+                })
             })
             .collect();
         if out.is_empty() {
@@ -248,9 +274,10 @@ impl Pool {
             return Err(Error::invalid(
                 "dialect_not_served",
                 format!(
-                    "model `{model}` is served only by {} accounts, which speak a different API than this endpoint; \
-                     call that platform's own endpoint (conversion between API dialects is not available in this build)",
-                    platforms.join("/")
+                    "model `{model}` is served only by {} accounts, and this build cannot convert the `{}` API to theirs; \
+                     call that platform's own endpoint",
+                    platforms.join("/"),
+                    dialect.as_str()
                 ),
             ));
         }

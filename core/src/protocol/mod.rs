@@ -2,6 +2,7 @@
 //! terminal events). One module per dialect; all pure.
 
 pub mod anthropic;
+pub mod convert;
 pub mod gemini;
 pub mod json;
 pub mod openai_chat;

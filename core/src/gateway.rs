@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::config::{Config, EnvSource, GroupConfig};
-use crate::events::Bus;
+use crate::events::{Bus, Event};
 use crate::http::client::Client;
 use crate::pool::Pool;
 use crate::scheduler::sticky::Sticky;
@@ -112,6 +112,31 @@ impl Gateway {
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.shared.config
+    }
+
+    /// Operator action: clears an account's cooldown and credential error. `None` when no
+    /// such account exists, else whether anything was set.
+    pub fn clear_cooldown(&self, account: &str) -> Option<bool> {
+        let a = self.shared.pool.get(account)?;
+        let had = a.health.clear();
+        if had {
+            self.shared.bus.publish(Event::CooldownCleared {
+                account: account.to_owned(),
+            });
+        }
+        Some(had)
+    }
+
+    /// Operator action: pauses (or resumes) an account. `None` when no such account exists.
+    pub fn set_paused(&self, account: &str, paused: bool) -> Option<()> {
+        let a = self.shared.pool.get(account)?;
+        a.health.set_paused(paused);
+        let state = a.health.state(a.config.enabled, std::time::Instant::now());
+        self.shared.bus.publish(Event::AccountStateChanged {
+            account: account.to_owned(),
+            state: state.as_str(),
+        });
+        Some(())
     }
 }
 

@@ -340,3 +340,44 @@ async fn every_account_cooling_is_a_429_with_the_earliest_reset() {
     assert!((38..=40).contains(&ra), "{ra}");
     assert_eq!(fake.hits(), 1, "a cooling account gets no traffic");
 }
+
+#[tokio::test]
+async fn operators_can_clear_cooldowns_and_pause_accounts() {
+    let fake = FakeUpstream::start().await;
+    let secrets = account_secrets(2);
+    let config = accounts_with(&["priority = 1".into(), "priority = 2".into()]);
+    let relay = Relay::start(&config, &fake.url, &env_refs(&secrets)).await;
+    let mut bus = relay.gateway.bus().subscribe();
+    fake.push(err_429(("retry-after", "600".into())));
+    post(&format!("{}/v1/messages", relay.url), Some(KEY), MSG).await;
+    assert_eq!(relay.gateway.clear_cooldown("a0"), Some(true));
+    assert_eq!(relay.gateway.clear_cooldown("a0"), Some(false));
+    assert_eq!(relay.gateway.clear_cooldown("nope"), None);
+    let other = MSG.replace("\"hi\"", "\"fresh conversation\"");
+    post(&format!("{}/v1/messages", relay.url), Some(KEY), &other).await;
+    assert_eq!(
+        served_by(&fake).last().map(String::as_str),
+        Some("a0"),
+        "a cleared account serves again"
+    );
+    relay.gateway.set_paused("a0", true).unwrap();
+    let third = MSG.replace("\"hi\"", "\"third conversation\"");
+    post(&format!("{}/v1/messages", relay.url), Some(KEY), &third).await;
+    assert_eq!(
+        served_by(&fake).last().map(String::as_str),
+        Some("a1"),
+        "a paused account gets nothing"
+    );
+    let mut cleared = false;
+    let mut paused = false;
+    while let Ok(ev) = bus.try_recv() {
+        match ev {
+            relay_core::events::Event::CooldownCleared { account } => cleared |= account == "a0",
+            relay_core::events::Event::AccountStateChanged { account, state } => {
+                paused |= account == "a0" && state == "paused"
+            }
+            _ => {}
+        }
+    }
+    assert!(cleared && paused);
+}

@@ -13,7 +13,7 @@ fn python() -> String {
     })
 }
 
-async fn sdk(case: &str, url: &str) -> serde_json::Value {
+pub(crate) async fn sdk(case: &str, url: &str) -> serde_json::Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/sdk_client.py");
     let (py, case, url) = (python(), case.to_owned(), url.to_owned());
     let out = tokio::task::spawn_blocking(move || {
@@ -114,3 +114,4 @@ async fn official_sdks_see_relay_errors_in_their_own_shape() {
     assert!(v["message"].as_str().unwrap().contains("no-such-model-xyz"));
     assert_eq!(fake.hits(), 0);
 }
+

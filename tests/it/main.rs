@@ -10,6 +10,7 @@
 mod support;
 
 mod cli;
+mod convert;
 mod errors;
 mod failover;
 mod generated;

@@ -114,4 +114,3 @@ async fn official_sdks_see_relay_errors_in_their_own_shape() {
     assert!(v["message"].as_str().unwrap().contains("no-such-model-xyz"));
     assert_eq!(fake.hits(), 0);
 }
-

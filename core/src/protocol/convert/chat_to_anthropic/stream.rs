@@ -1,0 +1,293 @@
+//! The stream coming down: Anthropic Messages stream events → OpenAI Chat Completions chunks
+//! (`data:` lines, no event names). Pure: events in, bytes out.
+//!
+//! | Anthropic | Chat chunk `delta` |
+//! |---|---|
+//! | `message_start` | `{role: assistant, content: ""}` (first chunk) |
+//! | `text_delta` | `{content}` |
+//! | `thinking_delta` | `{reasoning_content}` (non-standard, as DeepSeek/LiteLLM) |
+//! | `content_block_stop` thinking / redacted | `{thinking_blocks: [{index, type, thinking, signature}]}` (non-standard, replayable) |
+//! | `content_block_start` tool_use | `{tool_calls: [{index, id, type: function, function: {name, arguments: ""}}]}` |
+//! | `input_json_delta` | `{tool_calls: [{index, function: {arguments}}]}` (`{}` when the input was empty) |
+//! | `message_stop` | `{}` with `finish_reason`, then a usage chunk with `choices: []` |
+//! | (`finish`) | `data: [DONE]` |
+//! | `ping`, `error`, unknown | nothing (the relay writes the terminal error itself) |
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::response::{completion_id, redacted_block, thinking_block, usage_json};
+use crate::http::sse;
+use crate::protocol::convert::Transcoder;
+use crate::protocol::convert::responses_to_anthropic::common::{
+    chat_finish_reason, id_base, merge_usage, unix_now,
+};
+use crate::protocol::{StreamContext, Usage};
+
+/// Anthropic → Chat Completions stream transcoder.
+#[derive(Debug)]
+pub struct Stream {
+    model: String,
+    created: u64,
+    base: Option<String>,
+    started: bool,
+    finished: bool,
+    done: bool,
+    usage: Usage,
+    stop_reason: Option<String>,
+    tool_calls: usize,
+    thinking_blocks: usize,
+    blocks: BTreeMap<u64, Open>,
+}
+
+#[derive(Debug)]
+enum Open {
+    Text,
+    Thinking { text: String, signature: String },
+    Redacted { data: String },
+    Tool { index: usize, sent: bool },
+}
+
+impl Stream {
+    /// A transcoder showing `client_model` to the client.
+    pub fn new(client_model: &str) -> Self {
+        Self {
+            model: client_model.to_owned(),
+            created: unix_now(),
+            base: None,
+            started: false,
+            finished: false,
+            done: false,
+            usage: Usage::default(),
+            stop_reason: None,
+            tool_calls: 0,
+            thinking_blocks: 0,
+            blocks: BTreeMap::new(),
+        }
+    }
+
+    fn id(&self) -> String {
+        completion_id(self.base.as_deref().unwrap_or("relay"))
+    }
+
+    fn chunk(&self, out: &mut Vec<Bytes>, delta: Value, finish: Option<&str>) {
+        let data = json!({
+            "id": self.id(), "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}],
+        });
+        out.push(sse::encode(None, &data.to_string()));
+    }
+
+    fn start(&mut self, out: &mut Vec<Bytes>) {
+        if !self.started {
+            self.started = true;
+            self.chunk(out, json!({"role": "assistant", "content": ""}), None);
+        }
+    }
+
+    fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
+        if self.blocks.contains_key(&index) {
+            // A second start for an open index: finish the first block properly.
+            self.block_stop(index, out);
+        }
+        let s = |k: &str| {
+            block
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let open = match s("type").as_str() {
+            "text" => Open::Text,
+            "thinking" => Open::Thinking {
+                text: String::new(),
+                signature: s("signature"),
+            },
+            "redacted_thinking" => Open::Redacted { data: s("data") },
+            "tool_use" => {
+                let tool = self.tool_calls;
+                self.tool_calls += 1;
+                let call = json!({"index": tool, "id": s("id"), "type": "function", "function": {"name": s("name"), "arguments": ""}});
+                self.chunk(out, json!({"tool_calls": [call]}), None);
+                Open::Tool {
+                    index: tool,
+                    sent: false,
+                }
+            }
+            _ => return,
+        };
+        self.blocks.insert(index, open);
+        match s("type").as_str() {
+            "text" => self.delta(index, "text_delta", &s("text"), out),
+            "thinking" => self.delta(index, "thinking_delta", &s("thinking"), out),
+            "tool_use" => {
+                let initial = block
+                    .get("input")
+                    .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
+                if let Some(input) = initial {
+                    self.delta(index, "input_json_delta", &input.to_string(), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
+        if piece.is_empty() {
+            return;
+        }
+        let Some(open) = self.blocks.get_mut(&index) else {
+            return;
+        };
+        let delta = match (open, kind) {
+            (Open::Text, "text_delta") => json!({"content": piece}),
+            (Open::Thinking { text, .. }, "thinking_delta") => {
+                text.push_str(piece);
+                json!({"reasoning_content": piece})
+            }
+            (Open::Thinking { signature, .. }, "signature_delta") => {
+                signature.push_str(piece);
+                return;
+            }
+            (Open::Tool { index, sent }, "input_json_delta") => {
+                *sent = true;
+                json!({"tool_calls": [{"index": *index, "function": {"arguments": piece}}]})
+            }
+            _ => return,
+        };
+        self.chunk(out, delta, None);
+    }
+
+    fn block_stop(&mut self, index: u64, out: &mut Vec<Bytes>) {
+        let Some(open) = self.blocks.remove(&index) else {
+            return;
+        };
+        let delta = match open {
+            Open::Text => return,
+            Open::Thinking { text, signature } => {
+                let block = thinking_block(Some(self.thinking_blocks), &text, &signature);
+                self.thinking_blocks += 1;
+                json!({"thinking_blocks": [block]})
+            }
+            Open::Redacted { data } => {
+                let block = redacted_block(Some(self.thinking_blocks), &data);
+                self.thinking_blocks += 1;
+                json!({"thinking_blocks": [block]})
+            }
+            Open::Tool { sent: true, .. } => return,
+            Open::Tool { index, sent: false } => {
+                json!({"tool_calls": [{"index": index, "function": {"arguments": "{}"}}]})
+            }
+        };
+        self.chunk(out, delta, None);
+    }
+
+    fn complete(&mut self, out: &mut Vec<Bytes>) {
+        if self.finished {
+            return;
+        }
+        self.start(out);
+        let open: Vec<u64> = self.blocks.keys().copied().collect();
+        for i in open {
+            self.block_stop(i, out);
+        }
+        self.finished = true;
+        self.chunk(
+            out,
+            json!({}),
+            Some(chat_finish_reason(self.stop_reason.as_deref())),
+        );
+        let data = json!({
+            "id": self.id(), "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+            "choices": [], "usage": usage_json(&self.usage),
+        });
+        out.push(sse::encode(None, &data.to_string()));
+    }
+}
+
+impl Transcoder for Stream {
+    fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
+        if self.finished || event.is_comment_only {
+            return;
+        }
+        let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
+            return;
+        };
+        let kind = event
+            .event
+            .clone()
+            .or_else(|| data.get("type").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default();
+        let index = data.get("index").and_then(Value::as_u64);
+        match (kind.as_str(), index) {
+            ("message_start", _) => {
+                let message = data.get("message");
+                if self.base.is_none()
+                    && let Some(id) = message.and_then(|m| m.get("id")).and_then(Value::as_str)
+                {
+                    self.base = Some(id_base(id));
+                }
+                merge_usage(&mut self.usage, message.and_then(|m| m.get("usage")));
+                self.start(out);
+            }
+            ("content_block_start", Some(i)) => {
+                self.start(out);
+                if let Some(block) = data.get("content_block") {
+                    self.block_start(i, block, out);
+                }
+            }
+            ("content_block_delta", Some(i)) => {
+                self.start(out);
+                let delta = data.get("delta");
+                let dkind = delta
+                    .and_then(|d| d.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let key = match dkind {
+                    "text_delta" => "text",
+                    "thinking_delta" => "thinking",
+                    "signature_delta" => "signature",
+                    "input_json_delta" => "partial_json",
+                    _ => return,
+                };
+                let piece = delta
+                    .and_then(|d| d.get(key))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                self.delta(i, dkind, &piece, out);
+            }
+            ("content_block_stop", Some(i)) => self.block_stop(i, out),
+            ("message_delta", _) => {
+                if let Some(r) = data
+                    .get("delta")
+                    .and_then(|d| d.get("stop_reason"))
+                    .and_then(Value::as_str)
+                {
+                    self.stop_reason = Some(r.to_owned());
+                }
+                merge_usage(&mut self.usage, data.get("usage"));
+            }
+            ("message_stop", _) => self.complete(out),
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Bytes>) {
+        self.complete(out);
+        if !self.done {
+            self.done = true;
+            out.push(sse::encode(None, "[DONE]"));
+        }
+    }
+
+    fn context(&self) -> StreamContext {
+        StreamContext {
+            response_id: self.base.as_ref().map(|_| self.id()),
+            model: self.model.clone(),
+            next_sequence: 0,
+        }
+    }
+}

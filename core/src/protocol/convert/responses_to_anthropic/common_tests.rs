@@ -1,0 +1,90 @@
+//! Unit tests (pure, no I/O) of the shared Anthropic-upstream helpers.
+
+use serde_json::json;
+
+use super::common::*;
+
+#[test]
+fn thinking_style_by_model_name() {
+    for (model, style) in [
+        ("claude-3-7-sonnet-20250219", ThinkingStyle::Budget),
+        ("claude-sonnet-4-5", ThinkingStyle::Budget),
+        ("claude-sonnet-4-5-20250929", ThinkingStyle::Budget),
+        ("claude-opus-4-20250514", ThinkingStyle::Budget),
+        ("claude-opus-4-1-20250805", ThinkingStyle::Budget),
+        (
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            ThinkingStyle::Budget,
+        ),
+        ("claude-sonnet-4-6", ThinkingStyle::Adaptive),
+        ("claude-opus-4-7", ThinkingStyle::Adaptive),
+        ("claude-sonnet-5", ThinkingStyle::Adaptive),
+        ("claude-latest", ThinkingStyle::Adaptive),
+        ("glm-4.6", ThinkingStyle::Budget),
+        ("claude-3-5-haiku-20241022", ThinkingStyle::Unsupported),
+        ("claude-3-opus-latest", ThinkingStyle::Unsupported),
+    ] {
+        assert_eq!(ThinkingStyle::for_model(model), style, "{model}");
+    }
+}
+
+#[test]
+fn images_from_urls() {
+    assert_eq!(
+        image_block("data:image/png;base64,iVBOR", "f"),
+        Ok(
+            json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBOR"}})
+        )
+    );
+    assert_eq!(
+        image_block("https://x.test/a.jpg", "f"),
+        Ok(json!({"type": "image", "source": {"type": "url", "url": "https://x.test/a.jpg"}}))
+    );
+    for bad in [
+        "data:image/tiff;base64,AAA",
+        "data:image/png,raw",
+        "data:image/png;base64",
+        "ftp://x",
+        "file-123",
+    ] {
+        let Err(e) = image_block(bad, "input[0].content[1]") else {
+            panic!("{bad} accepted");
+        };
+        assert_eq!(e.field, "input[0].content[1]");
+    }
+}
+
+#[test]
+fn turns_merge_and_order() {
+    let mut t = Turns::default();
+    t.push(Role::User, json!({"type": "text", "text": "a"}));
+    t.push(
+        Role::User,
+        json!({"type": "tool_result", "tool_use_id": "x"}),
+    );
+    t.push(Role::Assistant, json!({"type": "tool_use", "id": "y"}));
+    t.push(
+        Role::Assistant,
+        json!({"type": "thinking", "thinking": "", "signature": "s"}),
+    );
+    assert_eq!(
+        t.into_messages(),
+        vec![
+            json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "x"}, {"type": "text", "text": "a"}]}),
+            json!({"role": "assistant", "content": [{"type": "thinking", "thinking": "", "signature": "s"}, {"type": "tool_use", "id": "y"}]}),
+        ]
+    );
+}
+
+#[test]
+fn ids_and_arguments() {
+    assert_eq!(tool_id("call.1:a"), "call_1_a");
+    assert_eq!(tool_id(""), "toolu_relay");
+    assert_eq!(id_base("msg_01AB"), "01AB");
+    assert_eq!(id_base(""), "relay");
+    assert_eq!(parse_arguments(" ", "f"), Ok(json!({})));
+    assert_eq!(parse_arguments("{\"a\":1}", "f"), Ok(json!({"a": 1})));
+    assert!(parse_arguments("[1]", "f").is_err());
+    assert!(parse_arguments("{", "f").is_err());
+    assert_eq!(arguments_text(&json!({})), "{}");
+}

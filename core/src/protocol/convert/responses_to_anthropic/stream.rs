@@ -1,0 +1,550 @@
+//! The stream coming down: Anthropic Messages stream events → OpenAI Responses stream events,
+//! with `sequence_number` from 0, item and content indices, `*.done` events carrying the
+//! accumulated text and arguments, and exactly one terminal event. Pure: events in, bytes out.
+//!
+//! | Anthropic | Responses |
+//! |---|---|
+//! | `message_start` | `response.created`, `response.in_progress` |
+//! | `content_block_start` text | (`response.output_item.added` message, unless one is open) `response.content_part.added` |
+//! | `text_delta` | `response.output_text.delta` |
+//! | `content_block_stop` text | `response.output_text.done`, `response.content_part.done` (the message stays open for more text) |
+//! | `content_block_start` thinking | close the message; `response.output_item.added` reasoning |
+//! | `thinking_delta` | (`response.reasoning_summary_part.added`) `response.reasoning_summary_text.delta` |
+//! | `signature_delta` | kept for `encrypted_content` |
+//! | `content_block_stop` thinking | `response.reasoning_summary_text.done`, `response.reasoning_summary_part.done`, `response.output_item.done` |
+//! | `content_block_start` tool_use | close the message; `response.output_item.added` function_call |
+//! | `input_json_delta` | `response.function_call_arguments.delta` (`{}` when the input was empty) |
+//! | `content_block_stop` tool_use | `response.function_call_arguments.done`, `response.output_item.done` |
+//! | `message_delta` | stop reason and usage kept |
+//! | `message_stop` | close the message; `response.completed` (`response.incomplete` after `max_tokens`/`refusal`) |
+//! | `ping`, `error`, unknown | nothing (the relay writes the terminal error itself) |
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+use super::common::{REDACTED_PREFIX, id_base, merge_usage, responses_status, unix_now};
+use super::response::{
+    function_call_item, item_id, message_item, reasoning_item, response_id, response_object,
+    text_part,
+};
+use crate::http::sse;
+use crate::protocol::convert::Transcoder;
+use crate::protocol::{StreamContext, Usage};
+
+/// Anthropic → Responses stream transcoder.
+#[derive(Debug)]
+pub struct Stream {
+    model: String,
+    created_at: u64,
+    base: Option<String>,
+    seq: u64,
+    started: bool,
+    finished: bool,
+    usage: Usage,
+    stop_reason: Option<String>,
+    /// Finished output items by output index.
+    output: BTreeMap<usize, Value>,
+    next_index: usize,
+    message: Option<OpenMessage>,
+    /// Open Anthropic blocks by their index.
+    blocks: BTreeMap<u64, Open>,
+}
+
+/// The assistant message item text blocks are being added to.
+#[derive(Debug)]
+struct OpenMessage {
+    index: usize,
+    id: String,
+    /// Finished parts; a part still streaming is a [`Open::Text`] with the next content index.
+    parts: Vec<Value>,
+    open_parts: usize,
+}
+
+#[derive(Debug)]
+enum Open {
+    Text {
+        content_index: usize,
+        text: String,
+    },
+    Thinking {
+        index: usize,
+        id: String,
+        text: String,
+        signature: String,
+        part_open: bool,
+    },
+    Redacted {
+        index: usize,
+        id: String,
+        data: String,
+    },
+    Tool {
+        index: usize,
+        id: String,
+        call_id: String,
+        name: String,
+        args: String,
+    },
+}
+
+impl Stream {
+    /// A transcoder showing `client_model` to the client.
+    pub fn new(client_model: &str) -> Self {
+        Self {
+            model: client_model.to_owned(),
+            created_at: unix_now(),
+            base: None,
+            seq: 0,
+            started: false,
+            finished: false,
+            usage: Usage::default(),
+            stop_reason: None,
+            output: BTreeMap::new(),
+            next_index: 0,
+            message: None,
+            blocks: BTreeMap::new(),
+        }
+    }
+
+    fn base(&self) -> String {
+        self.base.clone().unwrap_or_else(|| id_base(""))
+    }
+
+    fn emit(&mut self, out: &mut Vec<Bytes>, kind: &str, fields: Value) {
+        let mut data = match fields {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        data.insert("type".into(), json!(kind));
+        data.insert("sequence_number".into(), json!(self.seq));
+        self.seq += 1;
+        out.push(sse::encode(Some(kind), &Value::Object(data).to_string()));
+    }
+
+    fn response(&self, status: &str, reason: Option<&str>, usage: Option<&Usage>) -> Value {
+        let output = self.output.values().cloned().collect();
+        response_object(
+            &response_id(&self.base()),
+            &self.model,
+            self.created_at,
+            status,
+            reason,
+            output,
+            usage,
+        )
+    }
+
+    fn start(&mut self, out: &mut Vec<Bytes>) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let resp = self.response("in_progress", None, None);
+        self.emit(out, "response.created", json!({"response": resp}));
+        let resp = self.response("in_progress", None, None);
+        self.emit(out, "response.in_progress", json!({"response": resp}));
+    }
+
+    fn take_index(&mut self) -> usize {
+        let i = self.next_index;
+        self.next_index += 1;
+        i
+    }
+
+    fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
+        if self.blocks.contains_key(&index) {
+            // A second start for an open index: finish the first block properly.
+            self.block_stop(index, out);
+        }
+        let s = |k: &str| {
+            block
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let kind = s("type");
+        if kind != "text" {
+            self.close_message(out);
+        }
+        let base = self.base();
+        let open = match kind.as_str() {
+            "text" => {
+                let message = match self.message.take() {
+                    Some(m) => m,
+                    None => {
+                        let index = self.take_index();
+                        let id = item_id("msg", &base, index);
+                        let item = message_item(&id, "in_progress", Vec::new());
+                        self.emit(
+                            out,
+                            "response.output_item.added",
+                            json!({"output_index": index, "item": item}),
+                        );
+                        OpenMessage {
+                            index,
+                            id,
+                            parts: Vec::new(),
+                            open_parts: 0,
+                        }
+                    }
+                };
+                let content_index = message.parts.len() + message.open_parts;
+                let fields = json!({
+                    "item_id": message.id, "output_index": message.index,
+                    "content_index": content_index, "part": text_part(""),
+                });
+                self.message = Some(OpenMessage {
+                    open_parts: message.open_parts + 1,
+                    ..message
+                });
+                self.emit(out, "response.content_part.added", fields);
+                Open::Text {
+                    content_index,
+                    text: String::new(),
+                }
+            }
+            "thinking" | "redacted_thinking" => {
+                let index = self.take_index();
+                let id = item_id("rs", &base, index);
+                let item = json!({"id": id, "type": "reasoning", "summary": []});
+                self.emit(
+                    out,
+                    "response.output_item.added",
+                    json!({"output_index": index, "item": item}),
+                );
+                if kind == "thinking" {
+                    Open::Thinking {
+                        index,
+                        id,
+                        text: String::new(),
+                        signature: s("signature"),
+                        part_open: false,
+                    }
+                } else {
+                    Open::Redacted {
+                        index,
+                        id,
+                        data: s("data"),
+                    }
+                }
+            }
+            "tool_use" => {
+                let index = self.take_index();
+                let id = item_id("fc", &base, index);
+                let (call_id, name) = (s("id"), s("name"));
+                let item = function_call_item(&id, "in_progress", &call_id, &name, "");
+                self.emit(
+                    out,
+                    "response.output_item.added",
+                    json!({"output_index": index, "item": item}),
+                );
+                Open::Tool {
+                    index,
+                    id,
+                    call_id,
+                    name,
+                    args: String::new(),
+                }
+            }
+            _ => return,
+        };
+        self.blocks.insert(index, open);
+        // Content that arrives in the start event itself is sent as a first delta.
+        match kind.as_str() {
+            "text" => self.delta(index, "text_delta", &s("text"), out),
+            "thinking" => self.delta(index, "thinking_delta", &s("thinking"), out),
+            "tool_use" => {
+                let initial = block
+                    .get("input")
+                    .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
+                if let Some(input) = initial {
+                    self.delta(index, "input_json_delta", &input.to_string(), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
+        if piece.is_empty() {
+            return;
+        }
+        let (message_id, message_index) = match self.message.as_ref() {
+            Some(m) => (m.id.clone(), m.index),
+            None => (String::new(), 0),
+        };
+        let Some(open) = self.blocks.get_mut(&index) else {
+            return;
+        };
+        let mut events = Vec::new();
+        match (open, kind) {
+            (
+                Open::Text {
+                    content_index,
+                    text,
+                },
+                "text_delta",
+            ) => {
+                text.push_str(piece);
+                events.push((
+                    "response.output_text.delta",
+                    json!({
+                        "item_id": message_id, "output_index": message_index,
+                        "content_index": *content_index, "delta": piece, "logprobs": [],
+                    }),
+                ));
+            }
+            (
+                Open::Thinking {
+                    index,
+                    id,
+                    text,
+                    part_open,
+                    ..
+                },
+                "thinking_delta",
+            ) => {
+                text.push_str(piece);
+                if !*part_open {
+                    *part_open = true;
+                    events.push((
+                        "response.reasoning_summary_part.added",
+                        json!({
+                            "item_id": id, "output_index": *index, "summary_index": 0,
+                            "part": {"type": "summary_text", "text": ""},
+                        }),
+                    ));
+                }
+                events.push((
+                    "response.reasoning_summary_text.delta",
+                    json!({
+                        "item_id": id, "output_index": *index, "summary_index": 0, "delta": piece,
+                    }),
+                ));
+            }
+            (Open::Thinking { signature, .. }, "signature_delta") => signature.push_str(piece),
+            (
+                Open::Tool {
+                    index, id, args, ..
+                },
+                "input_json_delta",
+            ) => {
+                args.push_str(piece);
+                events.push((
+                    "response.function_call_arguments.delta",
+                    json!({
+                        "item_id": id, "output_index": *index, "delta": piece,
+                    }),
+                ));
+            }
+            _ => {}
+        }
+        for (name, fields) in events {
+            self.emit(out, name, fields);
+        }
+    }
+
+    fn block_stop(&mut self, index: u64, out: &mut Vec<Bytes>) {
+        let Some(open) = self.blocks.remove(&index) else {
+            return;
+        };
+        match open {
+            Open::Text {
+                content_index,
+                text,
+            } => {
+                let Some(mut message) = self.message.take() else {
+                    return;
+                };
+                let common = json!({"item_id": message.id, "output_index": message.index, "content_index": content_index});
+                let mut done = common.clone();
+                if let Some(o) = done.as_object_mut() {
+                    o.insert("text".into(), json!(text));
+                    o.insert("logprobs".into(), json!([]));
+                }
+                self.emit(out, "response.output_text.done", done);
+                let mut part_done = common;
+                if let Some(o) = part_done.as_object_mut() {
+                    o.insert("part".into(), text_part(&text));
+                }
+                self.emit(out, "response.content_part.done", part_done);
+                message.parts.push(text_part(&text));
+                message.open_parts = message.open_parts.saturating_sub(1);
+                self.message = Some(message);
+            }
+            Open::Thinking {
+                index,
+                id,
+                text,
+                signature,
+                part_open,
+            } => {
+                if part_open {
+                    let fields = json!({"item_id": id, "output_index": index, "summary_index": 0, "text": text});
+                    self.emit(out, "response.reasoning_summary_text.done", fields);
+                    let fields = json!({
+                        "item_id": id, "output_index": index, "summary_index": 0,
+                        "part": {"type": "summary_text", "text": text},
+                    });
+                    self.emit(out, "response.reasoning_summary_part.done", fields);
+                }
+                self.finish_item(index, reasoning_item(&id, &text, &signature), out);
+            }
+            Open::Redacted { index, id, data } => {
+                self.finish_item(
+                    index,
+                    reasoning_item(&id, "", &format!("{REDACTED_PREFIX}{data}")),
+                    out,
+                );
+            }
+            Open::Tool {
+                index,
+                id,
+                call_id,
+                name,
+                mut args,
+            } => {
+                if args.trim().is_empty() {
+                    args = "{}".to_owned();
+                    let fields = json!({"item_id": id, "output_index": index, "delta": args});
+                    self.emit(out, "response.function_call_arguments.delta", fields);
+                }
+                let item = function_call_item(&id, "completed", &call_id, &name, &args);
+                let fields = json!({"item_id": id, "output_index": index, "name": item.get("name").cloned().unwrap_or_default(), "arguments": args});
+                self.emit(out, "response.function_call_arguments.done", fields);
+                self.finish_item(index, item, out);
+            }
+        }
+    }
+
+    fn finish_item(&mut self, index: usize, item: Value, out: &mut Vec<Bytes>) {
+        self.emit(
+            out,
+            "response.output_item.done",
+            json!({"output_index": index, "item": item.clone()}),
+        );
+        self.output.insert(index, item);
+    }
+
+    /// Closes the open message item (and any text part still streaming in it).
+    fn close_message(&mut self, out: &mut Vec<Bytes>) {
+        let texts: Vec<u64> = self
+            .blocks
+            .iter()
+            .filter(|(_, b)| matches!(b, Open::Text { .. }))
+            .map(|(i, _)| *i)
+            .collect();
+        for i in texts {
+            self.block_stop(i, out);
+        }
+        if let Some(message) = self.message.take() {
+            let item = message_item(&message.id, "completed", message.parts);
+            self.finish_item(message.index, item, out);
+        }
+    }
+
+    fn complete(&mut self, out: &mut Vec<Bytes>) {
+        if self.finished {
+            return;
+        }
+        self.start(out);
+        let open: Vec<u64> = self.blocks.keys().copied().collect();
+        for i in open {
+            self.block_stop(i, out);
+        }
+        self.close_message(out);
+        self.finished = true;
+        let (status, reason) = responses_status(self.stop_reason.as_deref());
+        let kind = if status == "completed" {
+            "response.completed"
+        } else {
+            "response.incomplete"
+        };
+        let resp = self.response(status, reason, Some(&self.usage.clone()));
+        self.emit(out, kind, json!({"response": resp}));
+    }
+}
+
+impl Transcoder for Stream {
+    fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
+        if self.finished || event.is_comment_only {
+            return;
+        }
+        let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
+            return;
+        };
+        let kind = event
+            .event
+            .clone()
+            .or_else(|| data.get("type").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default();
+        let index = data.get("index").and_then(Value::as_u64);
+        match (kind.as_str(), index) {
+            ("message_start", _) => {
+                let message = data.get("message");
+                if self.base.is_none()
+                    && let Some(id) = message.and_then(|m| m.get("id")).and_then(Value::as_str)
+                {
+                    self.base = Some(id_base(id));
+                }
+                merge_usage(&mut self.usage, message.and_then(|m| m.get("usage")));
+                self.start(out);
+            }
+            ("content_block_start", Some(i)) => {
+                self.start(out);
+                if let Some(block) = data.get("content_block") {
+                    self.block_start(i, block, out);
+                }
+            }
+            ("content_block_delta", Some(i)) => {
+                self.start(out);
+                let delta = data.get("delta");
+                let dkind = delta
+                    .and_then(|d| d.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let key = match dkind {
+                    "text_delta" => "text",
+                    "thinking_delta" => "thinking",
+                    "signature_delta" => "signature",
+                    "input_json_delta" => "partial_json",
+                    _ => return,
+                };
+                let piece = delta
+                    .and_then(|d| d.get(key))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                self.delta(i, dkind, &piece, out);
+            }
+            ("content_block_stop", Some(i)) => self.block_stop(i, out),
+            ("message_delta", _) => {
+                if let Some(r) = data
+                    .get("delta")
+                    .and_then(|d| d.get("stop_reason"))
+                    .and_then(Value::as_str)
+                {
+                    self.stop_reason = Some(r.to_owned());
+                }
+                merge_usage(&mut self.usage, data.get("usage"));
+            }
+            ("message_stop", _) => self.complete(out),
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Bytes>) {
+        self.complete(out);
+    }
+
+    fn context(&self) -> StreamContext {
+        StreamContext {
+            response_id: self.base.as_deref().map(response_id),
+            model: self.model.clone(),
+            next_sequence: self.seq,
+        }
+    }
+}

@@ -279,3 +279,97 @@ async fn openai_sdks_are_served_by_an_anthropic_account() {
     }
     assert!(fake.requests().iter().all(|r| r.path() == "/v1/messages"));
 }
+
+#[tokio::test]
+async fn anthropic_client_on_openai_accounts_both_apis() {
+    for (extra, path) in [
+        ("", "/v1/responses"),
+        ("api = \"chat\"", "/v1/chat/completions"),
+    ] {
+        let fake = FakeUpstream::start().await;
+        let mut relay = Relay::start(&only("openai", extra), &fake.url, ENV).await;
+        let body = r#"{"model":"gpt-4.1","max_tokens":64,"system":[{"type":"text","text":"sys","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}]}"#;
+        let got = post(&format!("{}/v1/messages", relay.url), None, body).await;
+        assert_eq!(got.status, 200, "{path}: {}", got.text());
+        let v = got.json();
+        assert_eq!(v["type"], "message");
+        assert_eq!(v["role"], "assistant");
+        assert_eq!(v["model"], "gpt-4.1");
+        assert_eq!(v["content"][0]["text"], "Hello from fake openai");
+        assert_eq!(
+            v["usage"]["input_tokens"], 11,
+            "{path}: Anthropic input excludes cached: {v}"
+        );
+        assert_eq!(v["usage"]["cache_read_input_tokens"], 3);
+        assert_eq!(fake.requests()[0].path(), path);
+        assert_eq!(
+            fake.requests()[0].header("authorization").as_deref(),
+            Some("Bearer sk-up")
+        );
+        relay.finished().await;
+
+        let stream = r#"{"model":"gpt-4.1","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#;
+        let got = post(&format!("{}/v1/messages", relay.url), None, stream).await;
+        let names = got.sse_events();
+        assert_eq!(
+            names.first().map(String::as_str),
+            Some("message_start"),
+            "{path}: {}",
+            got.text()
+        );
+        assert_eq!(names.last().map(String::as_str), Some("message_stop"));
+        assert_eq!(names.iter().filter(|n| *n == "message_stop").count(), 1);
+        let e = relay.finished().await;
+        assert_eq!(
+            (e.usage.input, e.usage.output, e.usage.cache_read),
+            (11, 7, 3),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn count_tokens_on_a_converted_path_is_estimated_locally() {
+    let fake = FakeUpstream::start().await;
+    let relay = Relay::start(&only("openai", ""), &fake.url, ENV).await;
+    let small = post(
+        &format!("{}/v1/messages/count_tokens", relay.url),
+        None,
+        r#"{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .await;
+    let big = post(
+        &format!("{}/v1/messages/count_tokens", relay.url),
+        None,
+        &format!(
+            r#"{{"model":"gpt-4.1","system":"{}","messages":[{{"role":"user","content":"hi"}}]}}"#,
+            "word ".repeat(400)
+        ),
+    )
+    .await;
+    assert_eq!(small.status, 200);
+    let (s, b) = (
+        small.json()["input_tokens"].as_u64().unwrap(),
+        big.json()["input_tokens"].as_u64().unwrap(),
+    );
+    assert!(b >= s + 400, "the system prompt counts: {s} vs {b}");
+    assert_eq!(fake.hits(), 0);
+}
+
+#[tokio::test]
+async fn anthropic_sdk_is_served_by_an_openai_account() {
+    let fake = FakeUpstream::start().await;
+    let mut relay = Relay::start(&only_with_key("openai"), &fake.url, SECRETS).await;
+    for case in ["anthropic-stream", "anthropic-create"] {
+        let v = sdk(case, &relay.url).await;
+        assert_eq!(v["text"], "Hello from fake openai", "{case}: {v}");
+        assert_eq!(v["stop_reason"], "end_turn", "{case}");
+        assert_eq!(
+            (v["input_tokens"].as_u64(), v["output_tokens"].as_u64()),
+            (Some(11), Some(7)),
+            "{case}"
+        );
+        relay.finished().await;
+    }
+    assert!(fake.requests().iter().all(|r| r.path() == "/v1/responses"));
+}

@@ -49,9 +49,12 @@ type Case<'a> = (
 async fn bad_inputs_get_errors_in_the_client_dialect() {
     let fake = FakeUpstream::start().await;
     let mut relay = Relay::start(
-        &format!("[server]\nmax_body_bytes = 2048\n{}", two_accounts()),
+        &format!(
+            "[server]\nmax_body_bytes = 2048\n\n[[accounts]]\nname = \"gem\"\nplatform = \"gemini\"\nsecret = \"env:UP_GEMINI\"\nbase_url = \"{{upstream}}\"\n\n{}",
+            two_accounts()
+        ),
         &fake.url,
-        SECRETS,
+        &[SECRETS, &[("UP_GEMINI", "gem-secret")]].concat(),
     )
     .await;
     let big = format!(r#"{{"model":"gpt-4.1","pad":"{}"}}"#, "x".repeat(4096));
@@ -128,7 +131,7 @@ async fn bad_inputs_get_errors_in_the_client_dialect() {
         (
             "/v1/messages",
             auth,
-            r#"{"model":"gpt-4.1","messages":[]}"#.into(),
+            r#"{"model":"gemini-2.5-pro","messages":[]}"#.into(),
             400,
             "invalid_request_error",
             "dialect_not_served",

@@ -55,6 +55,8 @@ pub trait Transcoder: Send {
     /// dialect (response id, next `sequence_number`, the client's model).
     fn context(&self) -> super::StreamContext;
 }
+pub mod anthropic_to_chat;
+pub mod anthropic_to_responses;
 pub mod chat_to_anthropic;
 pub mod chat_to_responses;
 pub mod responses_to_anthropic;

@@ -1,8 +1,8 @@
 //! Which dialect pairs convert, and dispatch to the pair modules. Pure.
 
 use super::{
-    ConvertError, RequestContext, Transcoder, chat_to_anthropic, chat_to_responses,
-    responses_to_anthropic, responses_to_chat,
+    ConvertError, RequestContext, Transcoder, anthropic_to_chat, anthropic_to_responses,
+    chat_to_anthropic, chat_to_responses, responses_to_anthropic, responses_to_chat,
 };
 use crate::protocol::Dialect;
 
@@ -13,6 +13,7 @@ pub fn supported(client: Dialect, upstream: Dialect) -> bool {
     match (client, upstream) {
         (a, b) if a == b => a != Dialect::Gemini,
         (Chat, Responses) | (Responses, Chat) | (Responses | Chat, Anthropic) => true,
+        (Anthropic, Responses | Chat) => true,
         _ => false,
     }
 }
@@ -30,6 +31,8 @@ pub fn request(
         (Responses, Chat) => responses_to_chat::request(body, ctx),
         (Responses, Anthropic) => responses_to_anthropic::request(body, ctx),
         (Chat, Anthropic) => chat_to_anthropic::request(body, ctx),
+        (Anthropic, Responses) => anthropic_to_responses::request(body, ctx),
+        (Anthropic, Chat) => anthropic_to_chat::request(body, ctx),
         _ => Err(unsupported(client, upstream)),
     }
 }
@@ -47,6 +50,8 @@ pub fn response(
         (Responses, Chat) => responses_to_chat::response(body, client_model),
         (Responses, Anthropic) => responses_to_anthropic::response(body, client_model),
         (Chat, Anthropic) => chat_to_anthropic::response(body, client_model),
+        (Anthropic, Responses) => anthropic_to_responses::response(body, client_model),
+        (Anthropic, Chat) => anthropic_to_chat::response(body, client_model),
         _ => Err(unsupported(client, upstream)),
     }
 }
@@ -63,6 +68,8 @@ pub fn transcoder(
         (Responses, Chat) => Some(Box::new(responses_to_chat::Stream::new(client_model))),
         (Responses, Anthropic) => Some(Box::new(responses_to_anthropic::Stream::new(client_model))),
         (Chat, Anthropic) => Some(Box::new(chat_to_anthropic::Stream::new(client_model))),
+        (Anthropic, Responses) => Some(Box::new(anthropic_to_responses::Stream::new(client_model))),
+        (Anthropic, Chat) => Some(Box::new(anthropic_to_chat::Stream::new(client_model))),
         _ => None,
     }
 }

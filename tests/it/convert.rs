@@ -373,3 +373,129 @@ async fn anthropic_sdk_is_served_by_an_openai_account() {
     }
     assert!(fake.requests().iter().all(|r| r.path() == "/v1/responses"));
 }
+
+/// An Anthropic stream that calls `get_weather` with `{"city":"Paris"}` in two fragments.
+fn anthropic_tool_stream() -> Vec<String> {
+    vec![
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_w\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-x\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":30,\"output_tokens\":1}}}\n\n".to_owned(),
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_w\",\"name\":\"get_weather\",\"input\":{}}}\n\n".to_owned(),
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}\n\n".to_owned(),
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\" \\\"Paris\\\"}\"}}\n\n".to_owned(),
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n".to_owned(),
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":9}}\n\n".to_owned(),
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".to_owned(),
+    ]
+}
+
+/// A Responses stream that calls `get_weather` with `{"city":"Paris"}` in two fragments.
+fn responses_tool_stream() -> Vec<String> {
+    let item = r#"{"id":"fc_w","type":"function_call","status":"in_progress","call_id":"call_w","name":"get_weather","arguments":""}"#;
+    let done = r#"{"id":"fc_w","type":"function_call","status":"completed","call_id":"call_w","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}"#;
+    let resp = |status: &str, output: &str, usage: &str| {
+        format!(
+            r#"{{"id":"resp_w","object":"response","created_at":1,"status":"{status}","model":"gpt-4.1","output":{output},"usage":{usage}}}"#
+        )
+    };
+    let usage = r#"{"input_tokens":30,"input_tokens_details":{"cached_tokens":0},"output_tokens":9,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":39}"#;
+    let ev = |name: &str, seq: u32, rest: String| {
+        format!("event: {name}\ndata: {{\"type\":\"{name}\",\"sequence_number\":{seq},{rest}}}\n\n")
+    };
+    vec![
+        ev(
+            "response.created",
+            0,
+            format!(r#""response":{}"#, resp("in_progress", "[]", "null")),
+        ),
+        ev(
+            "response.output_item.added",
+            1,
+            format!(r#""output_index":0,"item":{item}"#),
+        ),
+        ev(
+            "response.function_call_arguments.delta",
+            2,
+            r#""item_id":"fc_w","output_index":0,"delta":"{\"city\":""#.to_owned(),
+        ),
+        ev(
+            "response.function_call_arguments.delta",
+            3,
+            r#""item_id":"fc_w","output_index":0,"delta":"\"Paris\"}""#.to_owned(),
+        ),
+        ev(
+            "response.function_call_arguments.done",
+            4,
+            r#""item_id":"fc_w","output_index":0,"arguments":"{\"city\":\"Paris\"}""#.to_owned(),
+        ),
+        ev(
+            "response.output_item.done",
+            5,
+            format!(r#""output_index":0,"item":{done}"#),
+        ),
+        ev(
+            "response.completed",
+            6,
+            format!(
+                r#""response":{}"#,
+                resp("completed", &format!("[{done}]"), usage)
+            ),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn official_sdks_get_tool_calls_through_every_conversion() {
+    let fake = FakeUpstream::start().await;
+    let mut relay = Relay::start(&only_with_key("anthropic"), &fake.url, SECRETS).await;
+    for case in ["chat-tools-stream", "responses-tools-stream"] {
+        fake.push(Reply::Sse {
+            status: 200,
+            headers: vec![],
+            events: fake_upstream::paced(
+                anthropic_tool_stream(),
+                std::time::Duration::from_millis(2),
+            ),
+            end: End::Close,
+        });
+        let v = sdk(case, &relay.url).await;
+        assert_eq!(v["tool_calls"][0]["name"], "get_weather", "{case}: {v}");
+        assert_eq!(
+            v["tool_calls"][0]["input"],
+            serde_json::json!({"city": "Paris"}),
+            "{case}"
+        );
+        let e = relay.finished().await;
+        assert_eq!(
+            (e.error, e.usage.input, e.usage.output),
+            (None, 30, 9),
+            "{case}"
+        );
+    }
+    let sent = fake.requests();
+    let tools = &sent[0].json()["tools"];
+    assert_eq!(
+        tools[0]["name"], "get_weather",
+        "tools reach Anthropic as Anthropic tools: {tools}"
+    );
+    assert_eq!(tools[0]["input_schema"]["required"][0], "city");
+
+    let fake = FakeUpstream::start().await;
+    let mut relay = Relay::start(&only_with_key("openai"), &fake.url, SECRETS).await;
+    fake.push(Reply::Sse {
+        status: 200,
+        headers: vec![],
+        events: fake_upstream::paced(responses_tool_stream(), std::time::Duration::from_millis(2)),
+        end: End::Close,
+    });
+    let v = sdk("anthropic-tools-stream", &relay.url).await;
+    assert_eq!(v["stop_reason"], "tool_use", "{v}");
+    assert_eq!(v["tool_calls"][0]["name"], "get_weather");
+    assert_eq!(
+        v["tool_calls"][0]["input"],
+        serde_json::json!({"city": "Paris"})
+    );
+    let e = relay.finished().await;
+    assert_eq!((e.error, e.usage.input, e.usage.output), (None, 30, 9));
+    let up = fake.requests()[0].json();
+    assert_eq!(up["tools"][0]["type"], "function", "{up}");
+    assert_eq!(up["tools"][0]["name"], "get_weather");
+}

@@ -6,7 +6,8 @@ Prints one line of JSON describing what the SDK returned and exits 0; on any exc
 prints the error to stderr and exits 1. Retries are off (max_retries=0) so failures show.
 
 Cases: anthropic-stream, anthropic-create, chat-stream, chat-stream-usage, chat-create,
-responses-stream, responses-create, anthropic-error, openai-error.
+responses-stream, responses-create, anthropic-error, openai-error, and the tool-call cases
+chat-tools-stream, responses-tools-stream, anthropic-tools-stream (one `get_weather` tool).
 """
 
 import json
@@ -237,6 +238,82 @@ def case_openai_error():
     raise RuntimeError("expected an APIStatusError, the request succeeded")
 
 
+WEATHER_SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}},
+    "required": ["city"],
+}
+WEATHER_PROMPT = "What is the weather in Paris? Use the tool."
+
+
+def case_chat_tools_stream():
+    calls = {}
+    finish = None
+    stream = openai_client().chat.completions.create(
+        model=OPENAI_MODEL,
+        stream=True,
+        messages=[{"role": "user", "content": WEATHER_PROMPT}],
+        tools=[
+            {
+                "type": "function",
+                "function": {"name": "get_weather", "parameters": WEATHER_SCHEMA},
+            }
+        ],
+    )
+    for chunk in stream:
+        for choice in chunk.choices:
+            for tc in choice.delta.tool_calls or []:
+                call = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
+                if tc.id:
+                    call["id"] = tc.id
+                if tc.function and tc.function.name:
+                    call["name"] += tc.function.name
+                if tc.function and tc.function.arguments:
+                    call["arguments"] += tc.function.arguments
+            if choice.finish_reason:
+                finish = choice.finish_reason
+    return {
+        "tool_calls": [
+            {"id": c["id"], "name": c["name"], "input": json.loads(c["arguments"])}
+            for _, c in sorted(calls.items())
+        ],
+        "finish_reason": finish,
+    }
+
+
+def case_responses_tools_stream():
+    with openai_client().responses.stream(
+        model=OPENAI_MODEL,
+        input=WEATHER_PROMPT,
+        tools=[{"type": "function", "name": "get_weather", "parameters": WEATHER_SCHEMA}],
+    ) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_response()
+    calls = [item for item in final.output if item.type == "function_call"]
+    return {
+        "tool_calls": [
+            {"id": c.call_id, "name": c.name, "input": json.loads(c.arguments)} for c in calls
+        ],
+        "status": final.status,
+    }
+
+
+def case_anthropic_tools_stream():
+    with anthropic_client().messages.stream(
+        model=ANTHROPIC_MODEL,
+        max_tokens=256,
+        messages=[{"role": "user", "content": WEATHER_PROMPT}],
+        tools=[{"name": "get_weather", "input_schema": WEATHER_SCHEMA}],
+    ) as stream:
+        final = stream.get_final_message()
+    calls = [b for b in final.content if b.type == "tool_use"]
+    return {
+        "tool_calls": [{"id": c.id, "name": c.name, "input": c.input} for c in calls],
+        "stop_reason": final.stop_reason,
+    }
+
+
 CASES = {
     "anthropic-stream": case_anthropic_stream,
     "anthropic-create": case_anthropic_create,
@@ -247,6 +324,9 @@ CASES = {
     "responses-create": case_responses_create,
     "anthropic-error": case_anthropic_error,
     "openai-error": case_openai_error,
+    "chat-tools-stream": case_chat_tools_stream,
+    "responses-tools-stream": case_responses_tools_stream,
+    "anthropic-tools-stream": case_anthropic_tools_stream,
 }
 
 

@@ -14,6 +14,7 @@ mod convert;
 mod errors;
 mod failover;
 mod generated;
+mod golden;
 mod mock;
 mod passthrough;
 mod sdk;

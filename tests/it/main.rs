@@ -17,6 +17,7 @@ mod generated;
 mod golden;
 mod mock;
 mod passthrough;
+mod resilience;
 mod sdk;
 mod shutdown;
 mod slots;

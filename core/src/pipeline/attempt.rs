@@ -98,7 +98,19 @@ async fn serve(
 ) -> Result<(), Error> {
     let shared = &ctx.shared;
     let limit = shared.config.server.max_body_bytes;
-    let bytes = read_bounded(body, limit).await.map_err(|e| match e {
+    let read = tokio::time::timeout(
+        shared.config.gateway.stream_idle_timeout,
+        read_bounded(body, limit),
+    );
+    let read = read.await.map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidRequest,
+            StatusCode::REQUEST_TIMEOUT,
+            "body_read_timeout",
+            "the request body did not arrive in time (`gateway.stream_idle_timeout`)",
+        )
+    })?;
+    let bytes = read.map_err(|e| match e {
         crate::http::ReadError::TooLarge { limit } => Error::new(
             ErrorKind::TooLarge,
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -726,11 +738,18 @@ async fn exchange(
     timing.upstream = Some(sent_at.elapsed());
     timing.total = rec.started().elapsed();
     let status = resp.status();
-    let action = failover::classify_status(status.as_u16(), resp.headers(), SystemTime::now());
+    // A redirect is never followed (credentials must not go where an upstream points) nor
+    // passed on: the account is misconfigured or faulty.
+    let action = if status.is_redirection() {
+        Action::NextAccount(Penalty::Faulty(failover::FAULTY_5XX))
+    } else {
+        failover::classify_status(status.as_u16(), resp.headers(), SystemTime::now())
+    };
     if let Action::NextAccount(_) = action {
         let retry_after = failover::reset_after(resp.headers(), SystemTime::now());
         let (_, body) = resp.into_parts();
-        if let Ok(b) = read_bounded(body, 64 * 1024).await {
+        let read = tokio::time::timeout(Duration::from_secs(10), read_bounded(body, 64 * 1024));
+        if let Ok(Ok(b)) = read.await {
             let msg = json::str_at(&b, &["error", "message"])
                 .map(|m| m.chars().take(200).collect::<String>());
             tracing::warn!(

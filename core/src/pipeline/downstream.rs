@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, header};
@@ -26,6 +27,10 @@ pub struct Downstream {
     dialect: Dialect,
     head: Option<oneshot::Sender<http::Response<Body>>>,
     body: Option<mpsc::Sender<Bytes>>,
+    /// A streaming head was sent (the body may since have been abandoned).
+    was_committed: bool,
+    /// How long a write may wait for a client that stopped reading.
+    write_timeout: Duration,
     gone: Arc<AtomicBool>,
 }
 
@@ -36,12 +41,15 @@ impl Downstream {
         dialect: Dialect,
         head: oneshot::Sender<http::Response<Body>>,
         gone: Arc<AtomicBool>,
+        write_timeout: Duration,
     ) -> Self {
         Self {
             id: id.to_owned(),
             dialect,
             head: Some(head),
             body: None,
+            was_committed: false,
+            write_timeout,
             gone,
         }
     }
@@ -53,7 +61,7 @@ impl Downstream {
 
     /// Whether a streaming response head was already sent (only SSE events can follow).
     pub fn committed(&self) -> bool {
-        self.body.is_some()
+        self.was_committed
     }
 
     /// Whether the client went away.
@@ -131,6 +139,7 @@ impl Downstream {
                 .boxed_unsync(),
         );
         self.body = Some(tx);
+        self.was_committed = true;
         self.respond(resp, timing);
     }
 
@@ -139,13 +148,17 @@ impl Downstream {
         if self.is_gone() {
             return false;
         }
-        match self.body.as_ref() {
-            Some(tx) if tx.send(bytes).await.is_ok() => true,
-            _ => {
-                self.mark_gone();
-                false
-            }
+        let sent = match self.body.as_ref() {
+            Some(tx) => tx.send_timeout(bytes, self.write_timeout).await.is_ok(),
+            None => false,
+        };
+        if !sent {
+            // Closed, or the client stopped reading: stop writing (dropping the sender ends
+            // the body) and let the caller drain the upstream for usage.
+            self.body = None;
+            self.mark_gone();
         }
+        sent
     }
 
     /// A keep-alive on a committed stream.

@@ -122,7 +122,13 @@ pub async fn handle(
         Endpoint::Generate(_) | Endpoint::CountTokens => {
             let (tx, rx) = oneshot::channel();
             let guard = DisconnectGuard::new(Arc::clone(&rec.disconnected));
-            let down = Downstream::new(&id, dialect, tx, Arc::clone(&rec.disconnected));
+            let down = Downstream::new(
+                &id,
+                dialect,
+                tx,
+                Arc::clone(&rec.disconnected),
+                shared.config.gateway.stream_idle_timeout,
+            );
             let ctx = attempt::Ctx {
                 shared: Arc::clone(&shared),
                 id,

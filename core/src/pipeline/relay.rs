@@ -104,6 +104,7 @@ pub async fn stream(
     let mut events = Vec::new();
     let mut answered = false;
     let mut upstream_error_event = false;
+    let mut upstream_error_kind: Option<Option<String>> = None;
     let mut failure: Option<(Error, Failure)> = None;
     let mut last_data = Instant::now();
     let keepalive = plan.keepalive.max(Duration::from_millis(10));
@@ -147,19 +148,9 @@ pub async fn stream(
             continue;
         };
         last_data = Instant::now();
-        if let Err(e) = decoder.push(&data, &mut events) {
-            if !answered {
-                return Relayed::Retry(Failure::StreamBroken);
-            }
-            failure = Some((
-                Error::upstream(
-                    "upstream_event_too_large",
-                    format!("the upstream sent an oversized stream event ({e})"),
-                ),
-                Failure::StreamBroken,
-            ));
-            break;
-        }
+        // Events completed before an oversized one are still relayed; the error ends the
+        // stream after them.
+        let pushed = decoder.push(&data, &mut events);
         let mut batch = Batch::default();
         for ev in events.drain(..) {
             let info = tap.observe(&ev);
@@ -171,15 +162,9 @@ pub async fn stream(
                 if info.error {
                     // The upstream's own error event cannot be relayed as it is: end the
                     // client's stream with its dialect's terminal error instead.
-                    let message = json::str_at(ev.data.as_bytes(), &["error", "message"])
-                        .map_or_else(
-                            || "the upstream reported an error mid-stream".to_owned(),
-                            |m| m.into_owned(),
-                        );
-                    failure = Some((
-                        Error::upstream("upstream_stream_error", message),
-                        Failure::StreamBroken,
-                    ));
+                    let kind = failover::stream_error_kind(plan.upstream, &ev.data);
+                    let err = stream_error(&ev.data, kind.as_deref());
+                    failure = Some((err, Failure::StreamError { kind }));
                     break;
                 }
                 t.push(&ev, &mut frames);
@@ -190,7 +175,10 @@ pub async fn stream(
                 }
                 continue;
             }
-            upstream_error_event |= info.error;
+            if info.error && upstream_error_kind.is_none() {
+                upstream_error_event = true;
+                upstream_error_kind = Some(failover::stream_error_kind(plan.upstream, &ev.data));
+            }
             if plan.strip_usage_chunk && info.usage_only {
                 continue;
             }
@@ -203,9 +191,6 @@ pub async fn stream(
                 ev.raw
             });
         }
-        if failure.is_some() && answered {
-            break;
-        }
         if let Some(chunk) = batch.take() {
             if !down.committed() {
                 down.commit(response_head(&parts), timing);
@@ -215,6 +200,21 @@ pub async fn stream(
             if !down.send(chunk).await {
                 tracing::debug!("client went away mid-stream; draining the upstream for usage");
             }
+        }
+        if let Err(e) = pushed {
+            if !answered {
+                return Relayed::Retry(Failure::StreamBroken);
+            }
+            failure = Some((
+                Error::upstream(
+                    "upstream_event_too_large",
+                    format!("the upstream sent an oversized stream event ({e})"),
+                ),
+                Failure::StreamBroken,
+            ));
+        }
+        if failure.is_some() {
+            break;
         }
     }
     if !answered && !tap.completed && !upstream_error_event {
@@ -243,17 +243,20 @@ pub async fn stream(
         .map_or_else(|| tap.context.clone(), |t| t.context());
     let mut code = None;
     let mut broken = None;
-    let ending = if tap.completed {
+    let ending = if let Some(kind) = upstream_error_kind {
+        // The upstream ended the answer with its own error event, already relayed: that is
+        // the terminal event (a Chat client still gets its `[DONE]`), and never a success.
+        code = Some("upstream_stream_error");
+        broken = Some(Failure::StreamError { kind });
+        if plan.dialect == Dialect::OpenAiChat && !tap.completed {
+            down.send(sse::encode(None, "[DONE]")).await;
+        }
+        None
+    } else if tap.completed {
         None
     } else if let Some((err, f)) = failure {
         broken = Some(f);
         Some(err)
-    } else if upstream_error_event {
-        code = Some("upstream_stream_error");
-        if plan.dialect == Dialect::OpenAiChat {
-            down.send(sse::encode(None, "[DONE]")).await;
-        }
-        None
     } else {
         if truncated_inside_event {
             tracing::debug!("upstream stream ended inside an event");
@@ -276,6 +279,33 @@ pub async fn stream(
     Relayed::Delivered {
         broken,
         response_id: tap.context.response_id.clone(),
+    }
+}
+
+/// The relay's error for an upstream error event (its message is at `error.message`,
+/// `response.error.message` or `message`, depending on the dialect); overloads keep their kind.
+fn stream_error(data: &str, kind: Option<&str>) -> Error {
+    let d = data.as_bytes();
+    let message = json::str_at(d, &["error", "message"])
+        .or_else(|| json::str_at(d, &["response", "error", "message"]))
+        .or_else(|| json::str_at(d, &["message"]))
+        .map_or_else(
+            || "the upstream reported an error mid-stream".to_owned(),
+            |m| m.into_owned(),
+        );
+    let overloaded = kind.is_some_and(|k| {
+        let k = k.to_ascii_lowercase();
+        k.contains("overloaded") || k == "unavailable"
+    });
+    if overloaded {
+        Error::new(
+            ErrorKind::Overloaded,
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_overloaded",
+            message,
+        )
+    } else {
+        Error::upstream("upstream_stream_error", message)
     }
 }
 
@@ -357,8 +387,14 @@ pub async fn whole(
     timing: &Timing,
 ) -> Relayed {
     let (parts, body) = upstream.into_parts();
-    let Ok(mut bytes) = crate::http::read_bounded(body, MAX_UPSTREAM_BODY).await else {
-        return Relayed::Retry(Failure::StreamBroken);
+    let read = tokio::time::timeout(
+        plan.idle_timeout,
+        crate::http::read_bounded(body, MAX_UPSTREAM_BODY),
+    );
+    let mut bytes = match read.await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return Relayed::Retry(Failure::StreamBroken),
+        Err(_) => return Relayed::Retry(Failure::Timeout),
     };
     rec.first_byte();
     let success = parts.status.is_success();
@@ -397,10 +433,11 @@ pub async fn whole(
                         http::HeaderValue::from_static("application/json"),
                     );
                     if down.committed() {
-                        let err = Error::upstream(
-                            "conversion_failed",
-                            "a streaming request got a non-streaming answer",
-                        );
+                        let err = not_streamed();
+                        if let Some(e) = rec.event() {
+                            e.status = 200;
+                            e.error = Some(err.code());
+                        }
                         down.fail(&err, &Default::default(), timing).await;
                     } else {
                         down.respond(resp, timing);
@@ -419,7 +456,11 @@ pub async fn whole(
             upstream_error(parts.status, &bytes)
         };
         if let Some(e) = rec.event() {
-            e.status = err.status().as_u16();
+            e.status = if down.committed() {
+                200
+            } else {
+                err.status().as_u16()
+            };
             e.error = Some(err.code());
         }
         down.fail(&err, &Default::default(), timing).await;
@@ -432,7 +473,15 @@ pub async fn whole(
         // The client was sent keep-alives while this request queued: the answer can only go
         // out as an SSE error now (a non-streaming request never commits, so this is an error
         // answer to a streaming request).
-        let err = upstream_error(parts.status, &bytes);
+        let err = if success {
+            not_streamed()
+        } else {
+            upstream_error(parts.status, &bytes)
+        };
+        if let Some(e) = rec.event() {
+            e.status = 200;
+            e.error = Some(err.code());
+        }
         down.fail(&err, &Default::default(), timing).await;
     } else {
         let (head, ()) = response_head(&parts).into_parts();
@@ -442,6 +491,14 @@ pub async fn whole(
         broken: None,
         response_id,
     }
+}
+
+/// A streaming request (its SSE head already sent with keep-alives) answered without a stream.
+fn not_streamed() -> Error {
+    Error::upstream(
+        "upstream_not_streaming",
+        "the upstream answered this streaming request without a stream",
+    )
 }
 
 /// An upstream error answer as a relay error carrying the upstream's own message (every

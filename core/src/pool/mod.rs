@@ -7,7 +7,9 @@ pub mod health;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::config::{AccountConfig, Api, Config, EnvSource, GroupConfig, KeyConfig, Platform};
+use crate::config::{
+    AccountConfig, Api, AuthKind, Config, EnvSource, GroupConfig, KeyConfig, Platform,
+};
 use crate::error::Error;
 use crate::protocol::Dialect;
 use crate::scheduler::select::CandidateView;
@@ -159,6 +161,14 @@ impl Pool {
         let mut accounts = Vec::new();
         let mut errors = Vec::new();
         for a in &config.accounts {
+            if a.platform != Platform::Mock && a.auth != AuthKind::ApiKey {
+                errors.push(format!(
+                    "account `{}`: auth = \"{}\" is not supported by this build yet; use an API key (auth = \"api-key\")",
+                    a.name,
+                    a.auth.as_str()
+                ));
+                continue;
+            }
             if a.proxy.is_some() {
                 errors.push(format!(
                     "account `{}`: per-account proxies are not supported yet; remove `proxy`",

@@ -56,6 +56,10 @@ pub const DROPPED_RESPONSE: &[&str] = &[
     "content-length",
     "set-cookie",
     "alt-svc",
+    "location",
+    "openai-organization",
+    "openai-project",
+    "anthropic-organization-id",
 ];
 
 /// Builds the upstream request for `account`: URL, auth, forwarded headers, body.

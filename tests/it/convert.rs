@@ -499,3 +499,27 @@ async fn official_sdks_get_tool_calls_through_every_conversion() {
     assert_eq!(up["tools"][0]["type"], "function", "{up}");
     assert_eq!(up["tools"][0]["name"], "get_weather");
 }
+
+#[tokio::test]
+async fn a_request_one_account_cannot_express_goes_to_one_that_can() {
+    let fake = FakeUpstream::start().await;
+    let config = format!(
+        "{}priority = 1\n\n[[accounts]]\nname = \"native\"\nplatform = \"openai\"\nsecret = \"env:UP\"\nbase_url = \"{{upstream}}\"\nmodels = [\"*\"]\npriority = 2\n",
+        only("anthropic", "")
+    );
+    let mut relay = Relay::start(&config, &fake.url, ENV).await;
+    let body =
+        r#"{"model":"gpt-5-codex","input":"search the web","tools":[{"type":"web_search"}]}"#;
+    let got = post(&format!("{}/v1/responses", relay.url), None, body).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let sent = fake.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].path(),
+        "/v1/responses",
+        "passed through to the account that speaks it"
+    );
+    assert_eq!(sent[0].body.as_ref(), body.as_bytes());
+    let e = relay.finished().await;
+    assert_eq!(e.account.as_deref(), Some("native"));
+}

@@ -177,6 +177,7 @@ async fn serve(
     let max_attempts = 1 + shared.config.gateway.max_account_switches;
     let mut tried: Vec<String> = Vec::new();
     let mut failures: Vec<(String, Failure, Action)> = Vec::new();
+    let mut refused: Option<Error> = None;
     for attempt in 1..=max_attempts {
         let now = std::time::Instant::now();
         let choice = {
@@ -227,7 +228,12 @@ async fn serve(
                 }
                 return Ok(());
             }
-            Exchange::Fatal(e) => return Err(e),
+            Exchange::Fatal(e) => {
+                // This account's dialect cannot express the request; another account may
+                // take it as it is. The account itself is fine: no penalty.
+                tried.push(account.name().to_owned());
+                refused.get_or_insert(e);
+            }
             Exchange::Retry(failure, action) => {
                 let status = match &failure {
                     Failure::Status { status, .. } => Some(*status),
@@ -255,7 +261,7 @@ async fn serve(
         }
     }
     if failures.is_empty() {
-        return Err(nothing_eligible(&candidates, &env));
+        return Err(refused.unwrap_or_else(|| nothing_eligible(&candidates, &env)));
     }
     Err(failover::exhausted(&failures))
 }

@@ -86,18 +86,6 @@ impl Downstream {
         self.is_gone()
     }
 
-    /// Resolves when the client has gone away.
-    pub async fn closed(&mut self) {
-        if let Some(h) = self.head.as_mut() {
-            h.closed().await;
-        } else if let Some(b) = self.body.as_ref() {
-            b.closed().await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-        self.mark_gone();
-    }
-
     /// Sends a complete response (when nothing was committed).
     pub fn respond(&mut self, mut resp: http::Response<Body>, timing: &Timing) {
         respond::stamp(&mut resp, &self.id, timing);

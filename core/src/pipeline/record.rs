@@ -48,17 +48,6 @@ impl Recorder {
         }
     }
 
-    /// A recorder that records nothing (what stays behind when the real one moved on to a
-    /// stream task).
-    pub fn detached() -> Self {
-        Self {
-            bus: Bus::new(1),
-            event: None,
-            started: Instant::now(),
-            disconnected: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
     /// When the request arrived.
     pub fn started(&self) -> Instant {
         self.started
@@ -113,8 +102,15 @@ impl Recorder {
 
 impl Drop for Recorder {
     fn drop(&mut self) {
-        // Abandoned before a status was decided: the client is gone (499, nginx's convention).
-        if self.event.is_some() {
+        if self.event.is_none() {
+            return;
+        }
+        if std::thread::panicking() {
+            // A bug in the relay, not the client leaving.
+            self.publish(500, Some("internal_error"));
+        } else {
+            // Abandoned before a status was decided: the client is gone (499, nginx's
+            // convention).
             self.disconnected.store(true, Ordering::Relaxed);
             self.publish(499, Some("client_disconnected"));
         }
@@ -151,4 +147,56 @@ impl Drop for DisconnectGuard {
 /// Milliseconds, saturating.
 pub fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Event;
+
+    fn finished(rx: &mut tokio::sync::broadcast::Receiver<Event>) -> UsageEvent {
+        match rx.try_recv() {
+            Ok(Event::RequestFinished(e)) => *e,
+            other => panic!("expected a finished request, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn exactly_one_event_on_finish_on_abandon_and_on_panic() {
+        let bus = Bus::new(16);
+        let mut rx = bus.subscribe();
+        Recorder::new(bus.clone(), "req_a", Dialect::Anthropic, Instant::now()).finish(200, None);
+        let e = finished(&mut rx);
+        assert_eq!(
+            (e.status, e.error, e.client_disconnected),
+            (200, None, false)
+        );
+        assert!(rx.try_recv().is_err(), "finish publishes once");
+
+        drop(Recorder::new(
+            bus.clone(),
+            "req_b",
+            Dialect::Anthropic,
+            Instant::now(),
+        ));
+        let e = finished(&mut rx);
+        assert_eq!(
+            (e.status, e.error, e.client_disconnected),
+            (499, Some("client_disconnected"), true)
+        );
+
+        let b = bus.clone();
+        let r = std::thread::spawn(move || {
+            let _rec = Recorder::new(b, "req_c", Dialect::Anthropic, Instant::now());
+            panic!("a bug");
+        })
+        .join();
+        assert!(r.is_err());
+        let e = finished(&mut rx);
+        assert_eq!(
+            (e.status, e.error, e.client_disconnected),
+            (500, Some("internal_error"), false)
+        );
+        assert!(rx.try_recv().is_err());
+    }
 }

@@ -381,3 +381,34 @@ async fn operators_can_clear_cooldowns_and_pause_accounts() {
     }
     assert!(cleared && paused);
 }
+
+#[tokio::test]
+async fn a_rate_limit_as_the_first_event_cools_for_the_reset_in_the_head() {
+    let fake = FakeUpstream::start().await;
+    let secrets = account_secrets(2);
+    let config = accounts_with(&["priority = 1".into(), "priority = 2".into()]);
+    let relay = Relay::start(&config, &fake.url, &env_refs(&secrets)).await;
+    let err = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n".to_owned();
+    fake.push(Reply::Sse {
+        status: 200,
+        headers: vec![("retry-after".into(), "300".into())],
+        events: vec![(Duration::ZERO, err)],
+        end: End::Close,
+    });
+    let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), STREAM).await;
+    assert_eq!(
+        got.sse_events().last().map(String::as_str),
+        Some("message_stop")
+    );
+    let a0 = relay.gateway.shared().pool.get("a0").unwrap();
+    let now = std::time::Instant::now();
+    let left = a0
+        .health
+        .cooling_until(now)
+        .unwrap()
+        .saturating_duration_since(now);
+    assert!(
+        left > Duration::from_secs(250),
+        "the head's retry-after (300 s) is used, not a default: {left:?}"
+    );
+}

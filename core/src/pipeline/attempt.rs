@@ -811,8 +811,8 @@ async fn exchange(
             broken,
             response_id,
         },
-        Relayed::Retry(failure) => {
-            let action = failover::classify(&failure, None, SystemTime::now());
+        Relayed::Retry(failure, headers) => {
+            let action = failover::classify(&failure, headers.as_ref(), SystemTime::now());
             Exchange::Retry(failure, action)
         }
     }

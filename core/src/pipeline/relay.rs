@@ -56,8 +56,9 @@ pub enum Relayed {
         /// The response/message id the upstream gave the answer.
         response_id: Option<String>,
     },
-    /// Nothing of the answer reached the client: another account may try.
-    Retry(Failure),
+    /// Nothing of the answer reached the client: another account may try. The upstream's
+    /// response headers come along when they may say when the account recovers.
+    Retry(Failure, Option<http::HeaderMap>),
 }
 
 /// Copies upstream response headers worth passing on.
@@ -112,7 +113,7 @@ pub async fn stream(
         let idle_left = plan.idle_timeout.saturating_sub(last_data.elapsed());
         if idle_left.is_zero() {
             if !answered {
-                return Relayed::Retry(Failure::Timeout);
+                return Relayed::Retry(Failure::Timeout, None);
             }
             failure = Some((idle_error(plan), Failure::StreamBroken));
             break;
@@ -131,7 +132,7 @@ pub async fn stream(
             Ok(Some(Err(e))) => {
                 tracing::debug!(error = %e, "upstream stream failed");
                 if !answered {
-                    return Relayed::Retry(Failure::StreamBroken);
+                    return Relayed::Retry(Failure::StreamBroken, None);
                 }
                 failure = Some((
                     Error::upstream(
@@ -156,7 +157,7 @@ pub async fn stream(
             let info = tap.observe(&ev);
             if info.error && !answered && batch.is_empty() {
                 let kind = failover::stream_error_kind(plan.upstream, &ev.data);
-                return Relayed::Retry(Failure::StreamError { kind });
+                return Relayed::Retry(Failure::StreamError { kind }, Some(parts.headers.clone()));
             }
             if let Some(t) = transcoder.as_mut() {
                 if info.error {
@@ -203,7 +204,7 @@ pub async fn stream(
         }
         if let Err(e) = pushed {
             if !answered {
-                return Relayed::Retry(Failure::StreamBroken);
+                return Relayed::Retry(Failure::StreamBroken, None);
             }
             failure = Some((
                 Error::upstream(
@@ -218,7 +219,7 @@ pub async fn stream(
         }
     }
     if !answered && !tap.completed && !upstream_error_event {
-        return Relayed::Retry(failure.map_or(Failure::StreamBroken, |(_, f)| f));
+        return Relayed::Retry(failure.map_or(Failure::StreamBroken, |(_, f)| f), None);
     }
     let tail = decoder.finish();
     let truncated_inside_event = tail.as_ref().is_some_and(|t| t.truncated);
@@ -393,8 +394,8 @@ pub async fn whole(
     );
     let mut bytes = match read.await {
         Ok(Ok(b)) => b,
-        Ok(Err(_)) => return Relayed::Retry(Failure::StreamBroken),
-        Err(_) => return Relayed::Retry(Failure::Timeout),
+        Ok(Err(_)) => return Relayed::Retry(Failure::StreamBroken, None),
+        Err(_) => return Relayed::Retry(Failure::Timeout, None),
     };
     rec.first_byte();
     let success = parts.status.is_success();

@@ -22,7 +22,7 @@ use super::response::{completion_id, redacted_block, thinking_block, usage_json}
 use crate::http::sse;
 use crate::protocol::convert::Transcoder;
 use crate::protocol::convert::responses_to_anthropic::common::{
-    chat_finish_reason, id_base, merge_usage, unix_now,
+    AnthropicEvents, chat_finish_reason, unix_now,
 };
 use crate::protocol::{StreamContext, Usage};
 
@@ -207,72 +207,39 @@ impl Stream {
     }
 }
 
+impl AnthropicEvents for Stream {
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
+        (&mut self.base, &mut self.usage, &mut self.stop_reason)
+    }
+
+    fn start(&mut self, out: &mut Vec<Bytes>) {
+        Stream::start(self, out);
+    }
+
+    fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
+        Stream::block_start(self, index, block, out);
+    }
+
+    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
+        Stream::delta(self, index, kind, piece, out);
+    }
+
+    fn block_stop(&mut self, index: u64, out: &mut Vec<Bytes>) {
+        Stream::block_stop(self, index, out);
+    }
+
+    fn complete(&mut self, out: &mut Vec<Bytes>) {
+        Stream::complete(self, out);
+    }
+}
+
 impl Transcoder for Stream {
     fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
-        if self.finished || event.is_comment_only {
-            return;
-        }
-        let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
-            return;
-        };
-        let kind = event
-            .event
-            .clone()
-            .or_else(|| data.get("type").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or_default();
-        let index = data.get("index").and_then(Value::as_u64);
-        match (kind.as_str(), index) {
-            ("message_start", _) => {
-                let message = data.get("message");
-                if self.base.is_none()
-                    && let Some(id) = message.and_then(|m| m.get("id")).and_then(Value::as_str)
-                {
-                    self.base = Some(id_base(id));
-                }
-                merge_usage(&mut self.usage, message.and_then(|m| m.get("usage")));
-                self.start(out);
-            }
-            ("content_block_start", Some(i)) => {
-                self.start(out);
-                if let Some(block) = data.get("content_block") {
-                    self.block_start(i, block, out);
-                }
-            }
-            ("content_block_delta", Some(i)) => {
-                self.start(out);
-                let delta = data.get("delta");
-                let dkind = delta
-                    .and_then(|d| d.get("type"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let key = match dkind {
-                    "text_delta" => "text",
-                    "thinking_delta" => "thinking",
-                    "signature_delta" => "signature",
-                    "input_json_delta" => "partial_json",
-                    _ => return,
-                };
-                let piece = delta
-                    .and_then(|d| d.get(key))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                self.delta(i, dkind, &piece, out);
-            }
-            ("content_block_stop", Some(i)) => self.block_stop(i, out),
-            ("message_delta", _) => {
-                if let Some(r) = data
-                    .get("delta")
-                    .and_then(|d| d.get("stop_reason"))
-                    .and_then(Value::as_str)
-                {
-                    self.stop_reason = Some(r.to_owned());
-                }
-                merge_usage(&mut self.usage, data.get("usage"));
-            }
-            ("message_stop", _) => self.complete(out),
-            _ => {}
-        }
+        self.consume(event, out);
     }
 
     fn finish(&mut self, out: &mut Vec<Bytes>) {

@@ -738,3 +738,92 @@ pub(in crate::protocol::convert) fn unix_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// What both OpenAI-client transcoders of an Anthropic stream do per Anthropic event; the
+/// event parsing and dispatch (`consume`) is shared, the output is each dialect's own.
+pub(in crate::protocol::convert) trait AnthropicEvents {
+    /// Whether the client's stream already ended (later events are ignored).
+    fn finished(&self) -> bool;
+    /// The id base, usage and stop reason gathered from the upstream.
+    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>);
+    /// Opens the client's answer (idempotent).
+    fn start(&mut self, out: &mut Vec<bytes::Bytes>);
+    /// A content block opens.
+    fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<bytes::Bytes>);
+    /// A piece of a block: `kind` is the Anthropic delta type.
+    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<bytes::Bytes>);
+    /// A content block closes.
+    fn block_stop(&mut self, index: u64, out: &mut Vec<bytes::Bytes>);
+    /// The answer ends.
+    fn complete(&mut self, out: &mut Vec<bytes::Bytes>);
+
+    /// Parses one Anthropic event and calls the matching step.
+    fn consume(&mut self, event: &crate::http::sse::Event, out: &mut Vec<bytes::Bytes>) {
+        if self.finished() || event.is_comment_only {
+            return;
+        }
+        let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
+            return;
+        };
+        let kind = event
+            .event
+            .clone()
+            .or_else(|| data.get("type").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_default();
+        let index = data.get("index").and_then(Value::as_u64);
+        match (kind.as_str(), index) {
+            ("message_start", _) => {
+                let message = data.get("message");
+                let (base, usage, _) = self.state();
+                if base.is_none()
+                    && let Some(id) = message.and_then(|m| m.get("id")).and_then(Value::as_str)
+                {
+                    *base = Some(id_base(id));
+                }
+                merge_usage(usage, message.and_then(|m| m.get("usage")));
+                self.start(out);
+            }
+            ("content_block_start", Some(i)) => {
+                self.start(out);
+                if let Some(block) = data.get("content_block") {
+                    self.block_start(i, block, out);
+                }
+            }
+            ("content_block_delta", Some(i)) => {
+                self.start(out);
+                let delta = data.get("delta");
+                let dkind = delta
+                    .and_then(|d| d.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let key = match dkind {
+                    "text_delta" => "text",
+                    "thinking_delta" => "thinking",
+                    "signature_delta" => "signature",
+                    "input_json_delta" => "partial_json",
+                    _ => return,
+                };
+                let piece = delta
+                    .and_then(|d| d.get(key))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                self.delta(i, dkind, &piece, out);
+            }
+            ("content_block_stop", Some(i)) => self.block_stop(i, out),
+            ("message_delta", _) => {
+                let (_, usage, stop_reason) = self.state();
+                if let Some(r) = data
+                    .get("delta")
+                    .and_then(|d| d.get("stop_reason"))
+                    .and_then(Value::as_str)
+                {
+                    *stop_reason = Some(r.to_owned());
+                }
+                merge_usage(usage, data.get("usage"));
+            }
+            ("message_stop", _) => self.complete(out),
+            _ => {}
+        }
+    }
+}

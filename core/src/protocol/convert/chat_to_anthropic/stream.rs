@@ -24,6 +24,7 @@ use crate::protocol::convert::Transcoder;
 use crate::protocol::convert::responses_to_anthropic::common::{
     AnthropicEvents, chat_finish_reason, unix_now,
 };
+use crate::protocol::json;
 use crate::protocol::{StreamContext, Usage};
 
 /// Anthropic → Chat Completions stream transcoder.
@@ -31,6 +32,8 @@ use crate::protocol::{StreamContext, Usage};
 pub struct Stream {
     model: String,
     created: u64,
+    /// The encoded end of every delta chunk (id, model...), built once the id is known.
+    raw_tail: Option<String>,
     base: Option<String>,
     started: bool,
     finished: bool,
@@ -56,6 +59,7 @@ impl Stream {
         Self {
             model: client_model.to_owned(),
             created: unix_now(),
+            raw_tail: None,
             base: None,
             started: false,
             finished: false,
@@ -78,6 +82,27 @@ impl Stream {
             "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}],
         });
         out.push(sse::encode(None, &data.to_string()));
+    }
+
+    /// A chunk whose `delta` is already encoded JSON (the hot path: no JSON tree). The
+    /// encoded JSON has no raw line breaks, so it is one `data:` line.
+    fn chunk_raw(&mut self, out: &mut Vec<Bytes>, delta: &str) {
+        const HEAD: &str = r#"data: {"choices":[{"delta":"#;
+        if self.raw_tail.is_none() || self.base.is_none() {
+            self.raw_tail = Some(format!(
+                r#","finish_reason":null,"index":0,"logprobs":null}}],"created":{},"id":{},"model":{},"object":"chat.completion.chunk"}}"#,
+                self.created,
+                json::quote(&self.id()),
+                json::quote(&self.model),
+            ));
+        }
+        let tail = self.raw_tail.as_deref().unwrap_or_default();
+        let mut b = bytes::BytesMut::with_capacity(HEAD.len() + delta.len() + tail.len() + 3);
+        b.extend_from_slice(HEAD.as_bytes());
+        b.extend_from_slice(delta.as_bytes());
+        b.extend_from_slice(tail.as_bytes());
+        b.extend_from_slice(b"\n\n");
+        out.push(b.freeze());
     }
 
     fn start(&mut self, out: &mut Vec<Bytes>) {
@@ -142,7 +167,11 @@ impl Stream {
             return;
         };
         let delta = match (open, kind) {
-            (Open::Text, "text_delta") => json!({"content": piece}),
+            (Open::Text, "text_delta") => {
+                let delta = format!(r#"{{"content":{}}}"#, json::quote(piece));
+                self.chunk_raw(out, &delta);
+                return;
+            }
             (Open::Thinking { text, .. }, "thinking_delta") => {
                 text.push_str(piece);
                 json!({"reasoning_content": piece})

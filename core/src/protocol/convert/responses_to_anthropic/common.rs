@@ -739,6 +739,28 @@ pub(in crate::protocol::convert) fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// A `content_block_delta` event, borrowed from its JSON text.
+#[derive(serde::Deserialize)]
+struct WireDelta<'a> {
+    index: u64,
+    #[serde(borrow)]
+    delta: WireDeltaBody<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireDeltaBody<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    text: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    thinking: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    signature: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    partial_json: Option<std::borrow::Cow<'a, str>>,
+}
+
 /// What both OpenAI-client transcoders of an Anthropic stream do per Anthropic event; the
 /// event parsing and dispatch (`consume`) is shared, the output is each dialect's own.
 pub(in crate::protocol::convert) trait AnthropicEvents {
@@ -760,6 +782,27 @@ pub(in crate::protocol::convert) trait AnthropicEvents {
     /// Parses one Anthropic event and calls the matching step.
     fn consume(&mut self, event: &crate::http::sse::Event, out: &mut Vec<bytes::Bytes>) {
         if self.finished() || event.is_comment_only {
+            return;
+        }
+        // Deltas are nearly every event of a stream: read them in one pass into borrowed
+        // fields instead of building a JSON tree.
+        if event.event.as_deref() == Some("content_block_delta")
+            && let Ok(d) = serde_json::from_str::<WireDelta<'_>>(&event.data)
+        {
+            let piece = match d.delta.kind.as_ref() {
+                "text_delta" => d.delta.text,
+                "thinking_delta" => d.delta.thinking,
+                "signature_delta" => d.delta.signature,
+                "input_json_delta" => d.delta.partial_json,
+                _ => return,
+            };
+            self.start(out);
+            self.delta(
+                d.index,
+                &d.delta.kind,
+                piece.as_deref().unwrap_or_default(),
+                out,
+            );
             return;
         }
         let Ok(data) = serde_json::from_str::<Value>(&event.data) else {

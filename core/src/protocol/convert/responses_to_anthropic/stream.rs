@@ -112,6 +112,20 @@ impl Stream {
         self.base.clone().unwrap_or_else(|| id_base(""))
     }
 
+    /// Emits an event whose other fields are already encoded (the hot path: no JSON tree).
+    /// `fields` is encoded JSON without raw line breaks, so the event is one `data:` line.
+    fn emit_raw(&mut self, out: &mut Vec<Bytes>, kind: &str, fields: &str) {
+        use std::fmt::Write as _;
+        let mut s = String::with_capacity(kind.len() * 2 + fields.len() + 64);
+        let _ = write!(
+            s,
+            "event: {kind}\ndata: {{{fields},\"sequence_number\":{},\"type\":\"{kind}\"}}\n\n",
+            self.seq
+        );
+        self.seq += 1;
+        out.push(Bytes::from(s));
+    }
+
     fn emit(&mut self, out: &mut Vec<Bytes>, kind: &str, fields: Value) {
         let mut data = match fields {
             Value::Object(map) => map,
@@ -289,13 +303,14 @@ impl Stream {
                 "text_delta",
             ) => {
                 text.push_str(piece);
-                events.push((
-                    "response.output_text.delta",
-                    json!({
-                        "item_id": message_id, "output_index": message_index,
-                        "content_index": *content_index, "delta": piece, "logprobs": [],
-                    }),
-                ));
+                let fields = format!(
+                    r#""content_index":{},"delta":{},"item_id":{},"logprobs":[],"output_index":{message_index}"#,
+                    *content_index,
+                    crate::protocol::json::quote(piece),
+                    crate::protocol::json::quote(&message_id),
+                );
+                self.emit_raw(out, "response.output_text.delta", &fields);
+                return;
             }
             (
                 Open::Thinking {

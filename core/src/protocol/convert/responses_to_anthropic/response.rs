@@ -61,14 +61,20 @@ pub fn convert(body: &[u8], client_model: &str) -> Result<Vec<u8>, ConvertError>
             }
         }
     }
+    let (status, reason) = responses_status(msg.stop_reason.as_deref());
     if let Some(index) = message_index {
+        // The text that was cut off by the token limit is itself incomplete.
+        let item_status = if status == "incomplete" {
+            "incomplete"
+        } else {
+            "completed"
+        };
         output.push(message_item(
             &item_id("msg", &base, index),
-            "completed",
+            item_status,
             parts,
         ));
     }
-    let (status, reason) = responses_status(msg.stop_reason.as_deref());
     let resp = response_object(
         &response_id(&base),
         client_model,

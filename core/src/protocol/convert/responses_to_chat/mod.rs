@@ -19,7 +19,8 @@
 //! - Server-side state (`previous_response_id`, `conversation`, `prompt`, `background`) is
 //!   refused: the Chat upstream keeps nothing between calls.
 //! - `max_output_tokens` becomes `max_tokens` (the field every Chat-compatible server knows).
-//! - Passed through with the same meaning: `temperature`, `top_p`, `parallel_tool_calls`, `user`,
+//! - Passed through with the same meaning: `temperature`, `top_p`, `stop` (not a Responses
+//!   field, but clients send it), `parallel_tool_calls`, `user`,
 //!   `service_tier`, `prompt_cache_key`, `safety_identifier`, `text.verbosity` (as `verbosity`).
 //!   Ignored: `store`, `include`, `metadata`, `client_metadata`, `truncation`, `max_tool_calls`,
 //!   `top_logprobs`, `stream_options`, `prompt_cache_retention`, `reasoning.summary`.

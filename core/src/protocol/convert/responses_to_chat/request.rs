@@ -112,6 +112,8 @@ pub(super) fn convert(body: &[u8], ctx: &RequestContext<'_>) -> Result<Vec<u8>, 
     for key in [
         "temperature",
         "top_p",
+        // Not a Responses field, but clients send it; a Chat upstream honours it.
+        "stop",
         "parallel_tool_calls",
         "user",
         "service_tier",

@@ -18,7 +18,8 @@
 //!   item with one `summary_text` part (no `encrypted_content`).
 //! - Server-side state (`previous_response_id`, `conversation`, `prompt`, `background`) is
 //!   refused: the Chat upstream keeps nothing between calls.
-//! - `max_output_tokens` becomes `max_tokens` (the field every Chat-compatible server knows).
+//! - `max_output_tokens` becomes `max_tokens` (the field every Chat-compatible server knows),
+//!   or `max_completion_tokens` for OpenAI reasoning models, which refuse `max_tokens`.
 //! - Passed through with the same meaning: `temperature`, `top_p`, `stop` (not a Responses
 //!   field, but clients send it), `parallel_tool_calls`, `user`,
 //!   `service_tier`, `prompt_cache_key`, `safety_identifier`, `text.verbosity` (as `verbosity`).

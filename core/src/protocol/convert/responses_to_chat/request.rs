@@ -5,6 +5,7 @@
 //! `function_call_output` items become `tool` messages. Images in tool outputs (Chat tool
 //! messages carry text only) follow the run of tool messages in one `user` message.
 
+use crate::protocol::convert::anthropic_to_responses::messages::is_reasoning_model;
 use serde_json::{Map, Value, json};
 
 use super::{NS_SEP, flat_name};
@@ -107,7 +108,13 @@ pub(super) fn convert(body: &[u8], ctx: &RequestContext<'_>) -> Result<Vec<u8>, 
         out.insert("reasoning_effort".into(), effort.clone());
     }
     if let Some(max) = root.get("max_output_tokens").filter(|v| !v.is_null()) {
-        out.insert("max_tokens".into(), max.clone());
+        // OpenAI's reasoning models refuse `max_tokens`; every other Chat server knows it.
+        let key = if is_reasoning_model(ctx.upstream_model) {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        out.insert(key.into(), max.clone());
     }
     for key in [
         "temperature",

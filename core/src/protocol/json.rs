@@ -338,7 +338,7 @@ fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
 }
 
 /// End of the string whose opening quote is at `pos`.
-fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
+pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
     let mut at = pos + 1;
     loop {
         let rest = body.get(at..)?;
@@ -351,7 +351,7 @@ fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
 }
 
 /// End of the array or object opening at `pos`, matching brackets outside strings (bracket kinds not checked).
-fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
+pub(crate) fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = pos;
     loop {

@@ -209,7 +209,7 @@ fn canonical(raw: &[u8], sink: &mut impl FnMut(&[u8])) {
                 pos += 1;
             }
             b'"' => {
-                let Some(end) = skip_string(raw, pos) else {
+                let Some(end) = json::skip_string(raw, pos) else {
                     sink(raw.get(pos..).unwrap_or_default());
                     return;
                 };
@@ -308,49 +308,10 @@ fn scalar_end(raw: &[u8], pos: usize) -> usize {
 /// End of the value starting at `pos` (structurally: strings and bracket matching, no validation).
 fn skip_value(raw: &[u8], pos: usize) -> Option<usize> {
     match *raw.get(pos)? {
-        b'"' => skip_string(raw, pos),
-        b'{' | b'[' => skip_container(raw, pos),
+        b'"' => json::skip_string(raw, pos),
+        b'{' | b'[' => json::skip_container(raw, pos),
         b'}' | b']' | b',' | b':' => None,
         _ => Some(scalar_end(raw, pos + 1)),
-    }
-}
-
-/// End of the string whose opening quote is at `pos`.
-fn skip_string(raw: &[u8], pos: usize) -> Option<usize> {
-    let mut at = pos + 1;
-    loop {
-        let rest = raw.get(at..)?;
-        at += rest.iter().position(|&b| b == b'"' || b == b'\\')?;
-        if raw.get(at) == Some(&b'"') {
-            return Some(at + 1);
-        }
-        at += 2;
-    }
-}
-
-/// End of the array or object opening at `pos`, matching brackets outside strings.
-fn skip_container(raw: &[u8], pos: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut at = pos;
-    loop {
-        let rest = raw.get(at..)?;
-        at += rest
-            .iter()
-            .position(|b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))?;
-        match raw.get(at)? {
-            b'"' => {
-                at = skip_string(raw, at)?;
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            _ => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(at + 1);
-                }
-            }
-        }
-        at += 1;
     }
 }
 

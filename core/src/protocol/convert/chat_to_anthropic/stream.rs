@@ -104,6 +104,16 @@ impl Stream {
         b.extend_from_slice(b"\n\n");
         out.push(b.freeze());
     }
+}
+
+impl AnthropicEvents for Stream {
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
+        (&mut self.base, &mut self.usage, &mut self.stop_reason)
+    }
 
     fn start(&mut self, out: &mut Vec<Bytes>) {
         if !self.started {
@@ -233,36 +243,6 @@ impl Stream {
             "choices": [], "usage": usage_json(&self.usage),
         });
         out.push(sse::encode(None, &data.to_string()));
-    }
-}
-
-impl AnthropicEvents for Stream {
-    fn finished(&self) -> bool {
-        self.finished
-    }
-
-    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
-        (&mut self.base, &mut self.usage, &mut self.stop_reason)
-    }
-
-    fn start(&mut self, out: &mut Vec<Bytes>) {
-        Stream::start(self, out);
-    }
-
-    fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
-        Stream::block_start(self, index, block, out);
-    }
-
-    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
-        Stream::delta(self, index, kind, piece, out);
-    }
-
-    fn block_stop(&mut self, index: u64, out: &mut Vec<Bytes>) {
-        Stream::block_stop(self, index, out);
-    }
-
-    fn complete(&mut self, out: &mut Vec<Bytes>) {
-        Stream::complete(self, out);
     }
 }
 

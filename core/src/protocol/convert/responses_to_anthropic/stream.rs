@@ -150,6 +150,48 @@ impl Stream {
         )
     }
 
+    fn take_index(&mut self) -> usize {
+        let i = self.next_index;
+        self.next_index += 1;
+        i
+    }
+
+    fn finish_item(&mut self, index: usize, item: Value, out: &mut Vec<Bytes>) {
+        self.emit(
+            out,
+            "response.output_item.done",
+            json!({"output_index": index, "item": item.clone()}),
+        );
+        self.output.insert(index, item);
+    }
+
+    /// Closes the open message item (and any text part still streaming in it).
+    fn close_message(&mut self, out: &mut Vec<Bytes>) {
+        let texts: Vec<u64> = self
+            .blocks
+            .iter()
+            .filter(|(_, b)| matches!(b, Open::Text { .. }))
+            .map(|(i, _)| *i)
+            .collect();
+        for i in texts {
+            self.block_stop(i, out);
+        }
+        if let Some(message) = self.message.take() {
+            let item = message_item(&message.id, "completed", message.parts);
+            self.finish_item(message.index, item, out);
+        }
+    }
+}
+
+impl AnthropicEvents for Stream {
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
+        (&mut self.base, &mut self.usage, &mut self.stop_reason)
+    }
+
     fn start(&mut self, out: &mut Vec<Bytes>) {
         if self.started {
             return;
@@ -159,12 +201,6 @@ impl Stream {
         self.emit(out, "response.created", json!({"response": resp}));
         let resp = self.response("in_progress", None, None);
         self.emit(out, "response.in_progress", json!({"response": resp}));
-    }
-
-    fn take_index(&mut self) -> usize {
-        let i = self.next_index;
-        self.next_index += 1;
-        i
     }
 
     fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
@@ -435,32 +471,6 @@ impl Stream {
         }
     }
 
-    fn finish_item(&mut self, index: usize, item: Value, out: &mut Vec<Bytes>) {
-        self.emit(
-            out,
-            "response.output_item.done",
-            json!({"output_index": index, "item": item.clone()}),
-        );
-        self.output.insert(index, item);
-    }
-
-    /// Closes the open message item (and any text part still streaming in it).
-    fn close_message(&mut self, out: &mut Vec<Bytes>) {
-        let texts: Vec<u64> = self
-            .blocks
-            .iter()
-            .filter(|(_, b)| matches!(b, Open::Text { .. }))
-            .map(|(i, _)| *i)
-            .collect();
-        for i in texts {
-            self.block_stop(i, out);
-        }
-        if let Some(message) = self.message.take() {
-            let item = message_item(&message.id, "completed", message.parts);
-            self.finish_item(message.index, item, out);
-        }
-    }
-
     fn complete(&mut self, out: &mut Vec<Bytes>) {
         if self.finished {
             return;
@@ -480,36 +490,6 @@ impl Stream {
         };
         let resp = self.response(status, reason, Some(&self.usage.clone()));
         self.emit(out, kind, json!({"response": resp}));
-    }
-}
-
-impl AnthropicEvents for Stream {
-    fn finished(&self) -> bool {
-        self.finished
-    }
-
-    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
-        (&mut self.base, &mut self.usage, &mut self.stop_reason)
-    }
-
-    fn start(&mut self, out: &mut Vec<Bytes>) {
-        Stream::start(self, out);
-    }
-
-    fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
-        Stream::block_start(self, index, block, out);
-    }
-
-    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
-        Stream::delta(self, index, kind, piece, out);
-    }
-
-    fn block_stop(&mut self, index: u64, out: &mut Vec<Bytes>) {
-        Stream::block_stop(self, index, out);
-    }
-
-    fn complete(&mut self, out: &mut Vec<Bytes>) {
-        Stream::complete(self, out);
     }
 }
 

@@ -687,8 +687,10 @@ async fn exchange(
         .map(Bytes::from)
         .unwrap_or(out);
     }
-    let wants_usage = json::bool_at(bytes, &["stream_options", "include_usage"]).unwrap_or(false);
-    let strip_usage_chunk = ctx.dialect == Dialect::OpenAiChat && env.stream && !wants_usage;
+    // Only a streaming Chat client's body needs this scan.
+    let strip_usage_chunk = ctx.dialect == Dialect::OpenAiChat
+        && env.stream
+        && !json::bool_at(bytes, &["stream_options", "include_usage"]).unwrap_or(false);
     if strip_usage_chunk && !converted {
         out = json::set(&out, &["stream_options", "include_usage"], b"true")
             .map(Bytes::from)

@@ -410,7 +410,8 @@ pub async fn whole(
             json::quote(&plan.client_model).as_bytes(),
         ));
     }
-    let response_id = if success {
+    // Only Responses answers are pinned to their account (for `previous_response_id`).
+    let response_id = if success && plan.dialect == Dialect::OpenAiResponses {
         json::str_at(&bytes, &["id"]).map(|s| s.into_owned())
     } else {
         None

@@ -4,7 +4,7 @@
 //! target: conversion costs less than twice the passthrough.
 //!
 //! ```text
-//! cargo run --release --example convert_bench -- [--events N] [--rounds R]
+//! cargo run --release --example convert_bench -- [--events N] [--rounds R] [--only responses|chat]
 //! ```
 
 // A measuring tool, not library code: it reports on stdout.
@@ -108,10 +108,21 @@ fn main() {
         micros(pass),
         micros(pass) / events as f64
     );
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     for (name, client) in [
         ("Responses client (converted)", Dialect::OpenAiResponses),
         ("Chat client (converted)", Dialect::OpenAiChat),
     ] {
+        if only
+            .as_deref()
+            .is_some_and(|o| !name.to_lowercase().starts_with(o))
+        {
+            continue;
+        }
         let t = time(&chunks, client, rounds);
         println!(
             "| {name} | {:.1} µs | {:.2} µs | {:.2}× |",

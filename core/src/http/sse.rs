@@ -83,7 +83,7 @@ impl Pending {
             return;
         }
         self.has_fields = true;
-        let (name, value) = match line.iter().position(|&b| b == b':') {
+        let (name, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
                 let name = line.get(..colon).unwrap_or_default();
                 let value = line.get(colon + 1..).unwrap_or_default();
@@ -97,11 +97,24 @@ impl Pending {
                     self.data.push('\n');
                 }
                 self.has_data = true;
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.data, value);
             }
-            b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
+            b"event" => {
+                let mut name = String::with_capacity(value.len());
+                push_lossy(&mut name, value);
+                self.event = Some(name);
+            }
             _ => {}
         }
+    }
+}
+
+/// Appends `bytes` to `s`, replacing invalid UTF-8 with U+FFFD. Valid text (all of it, in
+/// practice) takes the fast validator.
+fn push_lossy(s: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => s.push_str(text),
+        Err(_) => s.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 
@@ -166,7 +179,7 @@ impl Decoder {
                 }
             }
             let rest = self.buf.get(self.scan_from..).unwrap_or_default();
-            let Some(offset) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            let Some(offset) = memchr::memchr2(b'\n', b'\r', rest) else {
                 self.scan_from = self.buf.len();
                 break;
             };
@@ -237,7 +250,7 @@ impl Decoder {
 fn for_each_line(text: &str, mut f: impl FnMut(&str)) {
     let mut rest = text;
     loop {
-        match rest.find(['\n', '\r']) {
+        match memchr::memchr2(b'\n', b'\r', rest.as_bytes()) {
             None => return f(rest),
             Some(at) => {
                 f(rest.get(..at).unwrap_or_default());

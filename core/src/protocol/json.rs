@@ -28,20 +28,7 @@ pub fn find(body: &[u8], path: &[&str]) -> Option<Range<usize>> {
 /// The unescaped string at `path`; `None` if absent, not a string, or not valid UTF-8 / escapes.
 /// Borrows from `body` when the string has no escapes.
 pub fn str_at<'a>(body: &'a [u8], path: &[&str]) -> Option<Cow<'a, str>> {
-    let range = find(body, path)?;
-    let raw = body.get(range)?;
-    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    if !inner.contains(&b'\\') {
-        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
-    }
-    let mut out = Vec::with_capacity(inner.len());
-    if !unescape(inner, &mut |piece| {
-        out.extend_from_slice(piece);
-        true
-    })? {
-        return None;
-    }
-    String::from_utf8(out).ok().map(Cow::Owned)
+    string_literal(body.get(find(body, path)?)?)
 }
 
 /// The boolean at `path`; `None` if absent or not `true`/`false`.
@@ -67,39 +54,74 @@ pub fn replace(body: &[u8], range: Range<usize>, new_raw: &[u8]) -> Vec<u8> {
 
 /// `s` as a JSON string literal, escaped exactly as serde_json does (`"`, `\`, and control characters).
 pub fn quote(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    quote_into(&mut out, s);
+    // Escaping only adds ASCII to valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `s` to `out` as a JSON string literal, escaped as [`quote`] does.
+pub fn quote_into(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
     let mut run_start = 0;
-    for (at, byte) in s.bytes().enumerate() {
-        let short = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
+    for (at, &byte) in bytes.iter().enumerate() {
+        let short: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
             _ => continue,
         };
-        out.push_str(s.get(run_start..at).unwrap_or_default());
+        out.extend_from_slice(bytes.get(run_start..at).unwrap_or_default());
         run_start = at + 1;
         if short.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(
-                HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'),
-            ));
-            out.push(char::from(
-                HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0'),
-            ));
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'));
+            out.push(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0'));
         } else {
-            out.push_str(short);
+            out.extend_from_slice(short);
         }
     }
-    out.push_str(s.get(run_start..).unwrap_or_default());
-    out.push('"');
-    out
+    out.extend_from_slice(bytes.get(run_start..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// The unescaped text of the JSON string literal `raw` (quotes included); `None` if `raw` is not
+/// one, has an invalid escape or is not UTF-8. Borrows when the string has no escapes.
+pub fn string_literal(raw: &[u8]) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if !inner.contains(&b'\\') {
+        return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
+    }
+    unescape_owned(inner).map(Cow::Owned)
+}
+
+/// [`string_literal`] for text already known to be UTF-8 (no second validation when there is
+/// nothing to unescape).
+pub fn str_literal(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
+    unescape_owned(inner.as_bytes()).map(Cow::Owned)
+}
+
+fn unescape_owned(inner: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(inner.len());
+    if !unescape(inner, &mut |piece| {
+        out.extend_from_slice(piece);
+        true
+    })? {
+        return None;
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `body` with the value at `path` replaced by `new_raw` (which must be valid JSON), or, if the member is absent,
@@ -342,7 +364,7 @@ pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
     let mut at = pos + 1;
     loop {
         let rest = body.get(at..)?;
-        at += rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+        at += memchr::memchr2(b'"', b'\\', rest)?;
         if body.get(at) == Some(&b'"') {
             return Some(at + 1);
         }

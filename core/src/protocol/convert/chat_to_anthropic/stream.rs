@@ -86,8 +86,9 @@ impl Stream {
 
     /// A chunk whose `delta` is already encoded JSON (the hot path: no JSON tree). The
     /// encoded JSON has no raw line breaks, so it is one `data:` line.
-    fn chunk_raw(&mut self, out: &mut Vec<Bytes>, delta: &str) {
-        const HEAD: &str = r#"data: {"choices":[{"delta":"#;
+    /// Emits a chunk whose `delta` object `write` encodes (the hot path: no JSON tree).
+    fn chunk_raw(&mut self, out: &mut Vec<Bytes>, write: impl FnOnce(&mut Vec<u8>)) {
+        const HEAD: &[u8] = br#"data: {"choices":[{"delta":"#;
         if self.raw_tail.is_none() || self.base.is_none() {
             self.raw_tail = Some(format!(
                 r#","finish_reason":null,"index":0,"logprobs":null}}],"created":{},"id":{},"model":{},"object":"chat.completion.chunk"}}"#,
@@ -97,12 +98,12 @@ impl Stream {
             ));
         }
         let tail = self.raw_tail.as_deref().unwrap_or_default();
-        let mut b = bytes::BytesMut::with_capacity(HEAD.len() + delta.len() + tail.len() + 3);
-        b.extend_from_slice(HEAD.as_bytes());
-        b.extend_from_slice(delta.as_bytes());
+        let mut b = Vec::with_capacity(HEAD.len() + tail.len() + 128);
+        b.extend_from_slice(HEAD);
+        write(&mut b);
         b.extend_from_slice(tail.as_bytes());
         b.extend_from_slice(b"\n\n");
-        out.push(b.freeze());
+        out.push(Bytes::from(b));
     }
 }
 
@@ -178,8 +179,11 @@ impl AnthropicEvents for Stream {
         };
         let delta = match (open, kind) {
             (Open::Text, "text_delta") => {
-                let delta = format!(r#"{{"content":{}}}"#, json::quote(piece));
-                self.chunk_raw(out, &delta);
+                self.chunk_raw(out, |b| {
+                    b.extend_from_slice(br#"{"content":"#);
+                    json::quote_into(b, piece);
+                    b.push(b'}');
+                });
                 return;
             }
             (Open::Thinking { text, .. }, "thinking_delta") => {

@@ -3,6 +3,8 @@
 //! thinking, usage, stop reasons, and reading an Anthropic message. Pure: no I/O; the wall clock
 //! is read only by [`unix_now`] (for the `created` timestamps OpenAI clients expect).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use crate::protocol::Usage;
@@ -739,26 +741,34 @@ pub(in crate::protocol::convert) fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// A `content_block_delta` event, borrowed from its JSON text.
-#[derive(serde::Deserialize)]
-struct WireDelta<'a> {
-    index: u64,
-    #[serde(borrow)]
-    delta: WireDeltaBody<'a>,
-}
-
-#[derive(serde::Deserialize)]
-struct WireDeltaBody<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: std::borrow::Cow<'a, str>,
-    #[serde(borrow, default)]
-    text: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    thinking: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    signature: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    partial_json: Option<std::borrow::Cow<'a, str>>,
+/// Reads a `content_block_delta` event written in Anthropic's own wire form,
+/// `{"type":"content_block_delta","index":N,"delta":{"type":"K","F":"piece"}}`, without building a
+/// JSON tree: the index, the delta type and the unescaped piece. `None` for anything else (other
+/// key orders, extra fields, other delta types), which then takes the general path.
+pub(in crate::protocol::convert) fn wire_delta(data: &str) -> Option<(u64, &str, Cow<'_, str>)> {
+    let rest = data.strip_prefix(r#"{"type":"content_block_delta","index":"#)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let index = rest.get(..digits)?.parse().ok()?;
+    let rest = rest.get(digits..)?.strip_prefix(r#","delta":{"type":""#)?;
+    let kind = rest.get(..memchr::memchr(b'"', rest.as_bytes())?)?;
+    let field = match kind {
+        "text_delta" => "text",
+        "thinking_delta" => "thinking",
+        "signature_delta" => "signature",
+        "input_json_delta" => "partial_json",
+        _ => return None,
+    };
+    let rest = rest
+        .get(kind.len()..)?
+        .strip_prefix(r#"",""#)?
+        .strip_prefix(field)?
+        .strip_prefix(r#"":"#)?;
+    let end = crate::protocol::json::skip_string(rest.as_bytes(), 0)?;
+    if rest.get(end..)? != "}}" {
+        return None;
+    }
+    let piece = crate::protocol::json::str_literal(rest.get(..end)?)?;
+    Some((index, kind, piece))
 }
 
 /// What both OpenAI-client transcoders of an Anthropic stream do per Anthropic event; the
@@ -786,23 +796,9 @@ pub(in crate::protocol::convert) trait AnthropicEvents {
         }
         // Deltas are nearly every event of a stream: read them in one pass into borrowed
         // fields instead of building a JSON tree.
-        if event.event.as_deref() == Some("content_block_delta")
-            && let Ok(d) = serde_json::from_str::<WireDelta<'_>>(&event.data)
-        {
-            let piece = match d.delta.kind.as_ref() {
-                "text_delta" => d.delta.text,
-                "thinking_delta" => d.delta.thinking,
-                "signature_delta" => d.delta.signature,
-                "input_json_delta" => d.delta.partial_json,
-                _ => return,
-            };
+        if let Some((index, kind, piece)) = wire_delta(&event.data) {
             self.start(out);
-            self.delta(
-                d.index,
-                &d.delta.kind,
-                piece.as_deref().unwrap_or_default(),
-                out,
-            );
+            self.delta(index, kind, &piece, out);
             return;
         }
         let Ok(data) = serde_json::from_str::<Value>(&event.data) else {

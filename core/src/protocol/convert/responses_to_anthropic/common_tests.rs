@@ -88,3 +88,39 @@ fn ids_and_arguments() {
     assert!(parse_arguments("{", "f").is_err());
     assert_eq!(arguments_text(&json!({})), "{}");
 }
+
+#[test]
+fn wire_delta_reads_the_canonical_form_and_declines_the_rest() {
+    let read = |data: &str| wire_delta(data).map(|(i, k, p)| (i, k.to_owned(), p.into_owned()));
+    assert_eq!(
+        read(
+            r#"{"type":"content_block_delta","index":12,"delta":{"type":"text_delta","text":"a \"q\" \u00e9\n"}}"#
+        ),
+        Some((12, "text_delta".into(), "a \"q\" é\n".into()))
+    );
+    assert_eq!(
+        read(
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#
+        ),
+        Some((1, "input_json_delta".into(), r#"{"a":"#.into()))
+    );
+    assert_eq!(
+        read(
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}}"#
+        ),
+        Some((0, "signature_delta".into(), "EqQB".into()))
+    );
+    // Anything else takes the general path: other key orders, extra members, other delta
+    // types, a mismatched field, trailing bytes, a bad escape.
+    for other in [
+        r#"{"index":0,"type":"content_block_delta","delta":{"type":"text_delta","text":"x"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x","extra":1}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","thinking":"x"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}} "#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\q"}}"#,
+        r#"{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"x"}}"#,
+    ] {
+        assert_eq!(read(other), None, "{other}");
+    }
+}

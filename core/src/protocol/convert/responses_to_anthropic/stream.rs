@@ -60,6 +60,45 @@ struct OpenMessage {
     /// Finished parts; a part still streaming is a [`Open::Text`] with the next content index.
     parts: Vec<Value>,
     open_parts: usize,
+    /// The encoded members that follow `delta` in each of its `response.output_text.delta`
+    /// events, up to the sequence number (the hot path writes events without a JSON tree).
+    delta_tail: Vec<u8>,
+}
+
+impl OpenMessage {
+    fn new(index: usize, id: String) -> Self {
+        let mut delta_tail = Vec::with_capacity(id.len() + 80);
+        delta_tail.extend_from_slice(br#","item_id":"#);
+        crate::protocol::json::quote_into(&mut delta_tail, &id);
+        delta_tail.extend_from_slice(br#","logprobs":[],"output_index":"#);
+        delta_tail.extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
+        delta_tail.extend_from_slice(br#","sequence_number":"#);
+        Self {
+            index,
+            id,
+            parts: Vec::new(),
+            open_parts: 0,
+            delta_tail,
+        }
+    }
+
+    /// A `response.output_text.delta` event for `piece` of the part at `content_index`.
+    fn text_delta(&self, content_index: usize, piece: &str, seq: u64) -> Bytes {
+        const KIND: &[u8] = b"response.output_text.delta";
+        let mut b = Vec::with_capacity(2 * KIND.len() + piece.len() + self.delta_tail.len() + 64);
+        b.extend_from_slice(b"event: ");
+        b.extend_from_slice(KIND);
+        b.extend_from_slice(b"\ndata: {\"content_index\":");
+        b.extend_from_slice(itoa::Buffer::new().format(content_index).as_bytes());
+        b.extend_from_slice(br#","delta":"#);
+        crate::protocol::json::quote_into(&mut b, piece);
+        b.extend_from_slice(&self.delta_tail);
+        b.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
+        b.extend_from_slice(br#","type":""#);
+        b.extend_from_slice(KIND);
+        b.extend_from_slice(b"\"}\n\n");
+        Bytes::from(b)
+    }
 }
 
 #[derive(Debug)]
@@ -112,20 +151,6 @@ impl Stream {
         self.base.clone().unwrap_or_else(|| id_base(""))
     }
 
-    /// Emits an event whose other fields are already encoded (the hot path: no JSON tree).
-    /// `fields` is encoded JSON without raw line breaks, so the event is one `data:` line.
-    fn emit_raw(&mut self, out: &mut Vec<Bytes>, kind: &str, fields: &str) {
-        use std::fmt::Write as _;
-        let mut s = String::with_capacity(kind.len() * 2 + fields.len() + 64);
-        let _ = write!(
-            s,
-            "event: {kind}\ndata: {{{fields},\"sequence_number\":{},\"type\":\"{kind}\"}}\n\n",
-            self.seq
-        );
-        self.seq += 1;
-        out.push(Bytes::from(s));
-    }
-
     fn emit(&mut self, out: &mut Vec<Bytes>, kind: &str, fields: Value) {
         let mut data = match fields {
             Value::Object(map) => map,
@@ -134,7 +159,16 @@ impl Stream {
         data.insert("type".into(), json!(kind));
         data.insert("sequence_number".into(), json!(self.seq));
         self.seq += 1;
-        out.push(sse::encode(Some(kind), &Value::Object(data).to_string()));
+        // Compact JSON has no raw line breaks: it is one `data:` line as it stands.
+        let mut b = Vec::with_capacity(256);
+        b.extend_from_slice(b"event: ");
+        b.extend_from_slice(kind.as_bytes());
+        b.extend_from_slice(b"\ndata: ");
+        if serde_json::to_writer(&mut b, &Value::Object(data)).is_err() {
+            return;
+        }
+        b.extend_from_slice(b"\n\n");
+        out.push(Bytes::from(b));
     }
 
     fn response(&self, status: &str, reason: Option<&str>, usage: Option<&Usage>) -> Value {
@@ -233,12 +267,7 @@ impl AnthropicEvents for Stream {
                             "response.output_item.added",
                             json!({"output_index": index, "item": item}),
                         );
-                        OpenMessage {
-                            index,
-                            id,
-                            parts: Vec::new(),
-                            open_parts: 0,
-                        }
+                        OpenMessage::new(index, id)
                     }
                 };
                 let content_index = message.parts.len() + message.open_parts;
@@ -322,10 +351,6 @@ impl AnthropicEvents for Stream {
         if piece.is_empty() {
             return;
         }
-        let (message_id, message_index) = match self.message.as_ref() {
-            Some(m) => (m.id.clone(), m.index),
-            None => (String::new(), 0),
-        };
         let Some(open) = self.blocks.get_mut(&index) else {
             return;
         };
@@ -339,13 +364,11 @@ impl AnthropicEvents for Stream {
                 "text_delta",
             ) => {
                 text.push_str(piece);
-                let fields = format!(
-                    r#""content_index":{},"delta":{},"item_id":{},"logprobs":[],"output_index":{message_index}"#,
-                    *content_index,
-                    crate::protocol::json::quote(piece),
-                    crate::protocol::json::quote(&message_id),
-                );
-                self.emit_raw(out, "response.output_text.delta", &fields);
+                let content_index = *content_index;
+                if let Some(message) = self.message.as_ref() {
+                    out.push(message.text_delta(content_index, piece, self.seq));
+                    self.seq += 1;
+                }
                 return;
             }
             (

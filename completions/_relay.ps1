@@ -32,6 +32,8 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create, list and revoke client keys')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Validate the config, show file locations, write a starter config')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage and cost from the ledger, grouped by model, key, account or day')
+            [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'Recent requests from the ledger, newest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and completion scripts (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -172,6 +174,32 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'relay;usage' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this time [default: 30d]')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Until this time [default: now]')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Group by')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relay;requests' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this time [default: all]')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Until this time [default: now]')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most this many')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only this client key (`-` for keyless requests)')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Only this account')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this requested model')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only these outcomes: ok, error, interrupted, or an HTTP status such as 429')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'relay;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
@@ -193,6 +221,8 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create, list and revoke client keys')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Validate the config, show file locations, write a starter config')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage and cost from the ledger, grouped by model, key, account or day')
+            [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'Recent requests from the ledger, newest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and completion scripts (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -235,6 +265,12 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             break
         }
         'relay;help;models' {
+            break
+        }
+        'relay;help;usage' {
+            break
+        }
+        'relay;help;requests' {
             break
         }
         'relay;help;completions' {

@@ -29,6 +29,8 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
+            cand usage 'Usage and cost from the ledger, grouped by model, key, account or day'
+            cand requests 'Recent requests from the ledger, newest first'
             cand completions 'Print a shell completion script'
             cand generate 'Write man pages and completion scripts (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -147,6 +149,30 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'relay;usage'= {
+            cand --since 'From this time [default: 30d]'
+            cand --until 'Until this time [default: now]'
+            cand --by 'Group by'
+            cand --format 'Output format'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;requests'= {
+            cand --since 'From this time [default: all]'
+            cand --until 'Until this time [default: now]'
+            cand --limit 'Show at most this many'
+            cand --key 'Only this client key (`-` for keyless requests)'
+            cand --account 'Only this account'
+            cand --model 'Only this requested model'
+            cand --status 'Only these outcomes: ok, error, interrupted, or an HTTP status such as 429'
+            cand --format 'Output format'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'relay;completions'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
@@ -166,6 +192,8 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
+            cand usage 'Usage and cost from the ledger, grouped by model, key, account or day'
+            cand requests 'Recent requests from the ledger, newest first'
             cand completions 'Print a shell completion script'
             cand generate 'Write man pages and completion scripts (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -197,6 +225,10 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help;config;init'= {
         }
         &'relay;help;models'= {
+        }
+        &'relay;help;usage'= {
+        }
+        &'relay;help;requests'= {
         }
         &'relay;help;completions'= {
         }

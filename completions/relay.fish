@@ -33,6 +33,8 @@ complete -c relay -n "__fish_relay_needs_command" -f -a "demo" -d 'Run a relay o
 complete -c relay -n "__fish_relay_needs_command" -f -a "key" -d 'Create, list and revoke client keys'
 complete -c relay -n "__fish_relay_needs_command" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
 complete -c relay -n "__fish_relay_needs_command" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_needs_command" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
+complete -c relay -n "__fish_relay_needs_command" -f -a "requests" -d 'Recent requests from the ledger, newest first'
 complete -c relay -n "__fish_relay_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c relay -n "__fish_relay_needs_command" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
 complete -c relay -n "__fish_relay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -97,6 +99,31 @@ complete -c relay -n "__fish_relay_using_subcommand models" -l config -d 'Config
 complete -c relay -n "__fish_relay_using_subcommand models" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand models" -l json -d 'Print JSON instead of a table'
 complete -c relay -n "__fish_relay_using_subcommand models" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand usage" -l since -d 'From this time [default: 30d]' -r
+complete -c relay -n "__fish_relay_using_subcommand usage" -l until -d 'Until this time [default: now]' -r
+complete -c relay -n "__fish_relay_using_subcommand usage" -l by -d 'Group by' -r -f -a "model\t'The model the client asked for'
+key\t'The client key'
+account\t'The account that served'
+day\t'The calendar day'"
+complete -c relay -n "__fish_relay_using_subcommand usage" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for a terminal'
+json\t'One JSON array'
+csv\t'Comma-separated values with a header row'"
+complete -c relay -n "__fish_relay_using_subcommand usage" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand usage" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand requests" -l since -d 'From this time [default: all]' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l until -d 'Until this time [default: now]' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l limit -d 'Show at most this many' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l key -d 'Only this client key (`-` for keyless requests)' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l account -d 'Only this account' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l model -d 'Only this requested model' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l status -d 'Only these outcomes: ok, error, interrupted, or an HTTP status such as 429' -r
+complete -c relay -n "__fish_relay_using_subcommand requests" -l format -d 'Output format' -r -f -a "table\t'Aligned columns for a terminal'
+json\t'One JSON array'
+csv\t'Comma-separated values with a header row'"
+complete -c relay -n "__fish_relay_using_subcommand requests" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand requests" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand requests" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relay -n "__fish_relay_using_subcommand completions" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand completions" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand completions" -s h -l help -d 'Print help'
@@ -104,14 +131,16 @@ complete -c relay -n "__fish_relay_using_subcommand generate" -l out-dir -d 'Dir
 complete -c relay -n "__fish_relay_using_subcommand generate" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "serve" -d 'Run the relay (headless)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "serve" -d 'Run the relay (headless)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List client keys (never their secrets)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a client key'

@@ -60,6 +60,24 @@ Needs no credentials and no network; your config file is not read."
     Config(ConfigCommand),
     /// List the models the configured accounts serve
     Models(ModelsArgs),
+    /// Usage and cost from the ledger, grouped by model, key, account or day
+    #[command(
+        long_about = "Usage and cost from the ledger, one line per model, key, account or day, with a \
+total. Token columns in the table are rounded (k, M, B); `--format json` and `csv` give exact numbers. Costs \
+are computed when each request ends, from the upstream model that served it; requests to models without a \
+price count as $0 and are flagged. Times and days follow `ledger.time_zone` (default: the system's).",
+        after_help = "Times (D): 7d, 24h, 30m, 2w, today, yesterday, 2026-11-01 (local midnight) or an RFC 3339 time.\n\
+Examples:\n  relay usage --since 7d --by day\n  relay usage --since 2026-11-01 --by key --format csv"
+    )]
+    Usage(UsageArgs),
+    /// Recent requests from the ledger, newest first
+    #[command(
+        long_about = "Recent requests from the ledger, one row each, newest first. The table shows local \
+times; `--format json` gives every ledger field (RFC 3339 UTC times).",
+        after_help = "Times (D): 7d, 24h, 30m, 2w, today, yesterday, 2026-11-01 (local midnight) or an RFC 3339 time.\n\
+Examples:\n  relay requests --limit 50\n  relay requests --status error --since today\n  relay requests --key laptop --format json"
+    )]
+    Requests(RequestsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Write man pages and completion scripts (for packagers)
@@ -158,6 +176,76 @@ pub struct ModelsArgs {
     /// Group to list [default: default]
     #[arg(long, value_name = "G", default_value = "default")]
     pub group: String,
+}
+
+/// How a report is printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for a terminal
+    #[default]
+    Table,
+    /// One JSON array
+    Json,
+    /// Comma-separated values with a header row
+    Csv,
+}
+
+/// What `relay usage` groups by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// The model the client asked for
+    #[default]
+    Model,
+    /// The client key
+    Key,
+    /// The account that served
+    Account,
+    /// The calendar day
+    Day,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// From this time [default: 30d]
+    #[arg(long, value_name = "D", default_value = "30d")]
+    pub since: String,
+    /// Until this time [default: now]
+    #[arg(long, value_name = "D")]
+    pub until: Option<String>,
+    /// Group by
+    #[arg(long, value_enum, default_value_t)]
+    pub by: By,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestsArgs {
+    /// From this time [default: all]
+    #[arg(long, value_name = "D")]
+    pub since: Option<String>,
+    /// Until this time [default: now]
+    #[arg(long, value_name = "D")]
+    pub until: Option<String>,
+    /// Show at most this many
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: u32,
+    /// Only this client key (`-` for keyless requests)
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+    /// Only this account
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Only this requested model
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Only these outcomes: ok, error, interrupted, or an HTTP status such as 429
+    #[arg(long, value_name = "S")]
+    pub status: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -1,6 +1,7 @@
 //! Typed pipeline events and the bus that carries them: every finished request becomes one
 //! [`UsageEvent`]; the ledger, the dashboard and metrics all read from here.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::sync::broadcast;
@@ -36,6 +37,8 @@ pub struct UsageEvent {
     pub attempts: u32,
     /// Token usage reported by the upstream.
     pub usage: Usage,
+    /// What the request cost (priced by the upstream model actually served).
+    pub cost: crate::pricing::Cost,
     /// Total time until the response ended, in milliseconds.
     pub latency_ms: u64,
     /// Time until the first byte of the answer, in milliseconds.
@@ -59,6 +62,8 @@ pub enum Event {
     },
     /// A request ended (exactly once per request).
     RequestFinished(Box<UsageEvent>),
+    /// Running spend and traffic totals (published about once a second while they change).
+    Totals(Arc<crate::ledger::totals::TotalsSnapshot>),
     /// A request found no free slot and queues for one.
     SlotWait {
         /// Request id.

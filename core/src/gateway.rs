@@ -41,6 +41,8 @@ pub struct Shared {
     pub sticky: Sticky,
     /// Work in flight (requests and stream drains), awaited on shutdown.
     pub tracker: Tracker,
+    /// Prices, running totals and budgets, and the usage ledger.
+    pub books: Arc<crate::ledger::Books>,
     /// Host names accepted in `Host` (configured plus the listen address itself).
     pub allowed_hosts: Vec<String>,
     default_group: GroupConfig,
@@ -67,6 +69,35 @@ impl Gateway {
     /// Builds the gateway: resolves account secrets (from `env` and files) and the upstream
     /// client. Errors list every problem found.
     pub fn new(config: Config, env: &dyn EnvSource) -> Result<Self, StartError> {
+        Self::build(config, env, None)
+    }
+
+    /// [`new`](Self::new) with a usage ledger: every request is written to it, and budgets
+    /// start from what it holds for this month.
+    pub fn with_ledger(
+        config: Config,
+        env: &dyn EnvSource,
+        ledger: crate::ledger::Ledger,
+    ) -> Result<Self, StartError> {
+        Self::build(config, env, Some(ledger))
+    }
+
+    fn build(
+        config: Config,
+        env: &dyn EnvSource,
+        ledger: Option<crate::ledger::Ledger>,
+    ) -> Result<Self, StartError> {
+        let pricing = match &config.pricing.file {
+            Some(path) => crate::pricing::Pricing::with_file(path)
+                .map_err(|e| StartError(vec![e.to_string()]))?,
+            None => crate::pricing::Pricing::builtin(),
+        };
+        let tz = config.ledger.time_zone();
+        let books = match ledger {
+            Some(l) => crate::ledger::Books::with_ledger(pricing, tz, l)
+                .map_err(|e| StartError(vec![e.to_string()]))?,
+            None => crate::ledger::Books::in_memory(pricing, tz),
+        };
         let pool = Pool::new(&config, env).map_err(StartError)?;
         let client = Client::new(config.gateway.connect_timeout)
             .map_err(|e| StartError(vec![e.to_string()]))?;
@@ -93,6 +124,7 @@ impl Gateway {
                 bus: Bus::default(),
                 sticky,
                 tracker: Tracker::default(),
+                books: Arc::new(books),
                 allowed_hosts,
                 default_group,
             }),

@@ -6,6 +6,7 @@ mod generate;
 mod key;
 mod models;
 mod serve;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Models(args) => {
             crate::logging::init_stderr();
             models::run(&paths, &args)
+        }
+        Command::Usage(args) => {
+            crate::logging::init_stderr();
+            usage::usage(&paths, &args)
+        }
+        Command::Requests(args) => {
+            crate::logging::init_stderr();
+            usage::requests(&paths, &args)
         }
         Command::Completions(args) => generate::completions(args.shell),
         Command::Generate(args) => generate::run(&args.out_dir),

@@ -18,8 +18,9 @@ pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("no accounts configured: using `{var}` from the environment");
     }
     let listener = start(&config).await?;
-    let gateway =
-        Gateway::new(config, &ProcessEnv).map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
+    let ledger = relay_core::ledger::Ledger::open(&paths.data)?;
+    let gateway = Gateway::with_ledger(config, &ProcessEnv, ledger)
+        .map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
     announce(gateway.config(), &listener)?;
     relay_core::server::serve(gateway, listener, shutdown_signal())
         .await

@@ -34,11 +34,39 @@ pub use model::{ModelMap, ModelPattern};
 pub struct Config {
     pub server: ServerConfig,
     pub gateway: GatewayConfig,
+    pub pricing: PricingConfig,
+    pub ledger: LedgerConfig,
     pub accounts: Vec<AccountConfig>,
     pub groups: Vec<GroupConfig>,
     pub keys: Vec<KeyConfig>,
     /// The file the configuration was loaded from, if any.
     pub source: Option<PathBuf>,
+}
+
+/// `[pricing]`: where prices come from besides the embedded table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PricingConfig {
+    /// A LiteLLM `model_prices_and_context_window.json` file overriding and extending the
+    /// embedded prices (relative paths are relative to the config file).
+    pub file: Option<PathBuf>,
+}
+
+/// `[ledger]`: the usage ledger's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LedgerConfig {
+    /// IANA time zone whose calendar days and months budgets and daily reports follow
+    /// (`None`: the system's local time zone).
+    pub time_zone: Option<String>,
+}
+
+impl LedgerConfig {
+    /// The configured time zone, else the system's (UTC if it cannot be determined).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        match &self.time_zone {
+            Some(name) => jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC),
+            None => jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+        }
+    }
 }
 
 /// `[server]`: the listening socket and request hygiene.

@@ -38,6 +38,18 @@ pub(super) struct RawGateway {
     pub first_byte_timeout: Option<Dur>,
 }
 
+/// `[pricing]` as written.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawPricing {
+    pub file: Option<String>,
+}
+
+/// `[ledger]` as written.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawLedger {
+    pub time_zone: Option<String>,
+}
+
 /// One `[[accounts]]` entry as written.
 #[derive(Debug, Deserialize)]
 pub(super) struct RawAccount {
@@ -116,6 +128,8 @@ pub(super) fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
 pub(super) struct RawDoc {
     pub server: RawServer,
     pub gateway: RawGateway,
+    pub pricing: RawPricing,
+    pub ledger: RawLedger,
     pub accounts: Vec<(usize, RawAccount)>,
     pub groups: Vec<(usize, RawGroup)>,
     pub keys: Vec<(usize, RawKey)>,
@@ -164,7 +178,9 @@ impl<'t> Source<'t> {
     /// Reads every section, collecting errors instead of stopping at the first.
     pub fn read(&self, errors: &mut Vec<ConfigError>) -> RawDoc {
         let mut doc = RawDoc::default();
-        let top = ["server", "gateway", "accounts", "groups", "keys"];
+        let top = [
+            "server", "gateway", "pricing", "ledger", "accounts", "groups", "keys",
+        ];
         for (key, value) in self.root.iter() {
             let name = key.get_ref().as_ref();
             let path = key_path("", name);
@@ -176,6 +192,14 @@ impl<'t> Source<'t> {
                 "gateway" => {
                     self.check_keys(value, &path, &fields_of::<RawGateway>(), errors);
                     doc.gateway = self.entry(value, &path, errors).unwrap_or_default();
+                }
+                "pricing" => {
+                    self.check_keys(value, &path, &fields_of::<RawPricing>(), errors);
+                    doc.pricing = self.entry(value, &path, errors).unwrap_or_default();
+                }
+                "ledger" => {
+                    self.check_keys(value, &path, &fields_of::<RawLedger>(), errors);
+                    doc.ledger = self.entry(value, &path, errors).unwrap_or_default();
                 }
                 "accounts" => {
                     let required = ["name", "platform"];

@@ -1,7 +1,7 @@
 //! Turning the raw file contents into a `Config`: defaults plus every semantic check.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, suggest};
 use super::raw::{RawAccount, RawDoc, RawGroup, RawKey, RawMock, Source};
@@ -170,6 +170,27 @@ pub(super) fn build(raw: RawDoc, src: &Source<'_>, errors: &mut Vec<ConfigError>
     set(&mut gw.stream_idle_timeout, g.stream_idle_timeout);
     set(&mut gw.connect_timeout, g.connect_timeout);
     set(&mut gw.first_byte_timeout, g.first_byte_timeout);
+
+    if let Some(file) = raw.pricing.file {
+        let path = PathBuf::from(&file);
+        let path = match src.file.and_then(Path::parent) {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path,
+        };
+        match crate::pricing::Pricing::with_file(&path) {
+            Ok(_) => cfg.pricing.file = Some(path),
+            Err(e) => c.fail("pricing.file", e.to_string()),
+        }
+    }
+    if let Some(tz) = raw.ledger.time_zone {
+        match jiff::tz::TimeZone::get(&tz) {
+            Ok(_) => cfg.ledger.time_zone = Some(tz),
+            Err(_) => c.fail(
+                "ledger.time_zone",
+                format!("unknown time zone `{tz}` (use an IANA name such as \"Europe/Berlin\", or \"UTC\")"),
+            ),
+        }
+    }
 
     let mut seen = HashMap::new();
     let mut check_refs = !raw.groups_incomplete;

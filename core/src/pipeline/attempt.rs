@@ -124,12 +124,21 @@ async fn serve(
         e.model = Some(env.model.clone());
         e.stream = env.stream;
     }
+    rec.open();
     shared.bus.publish(Event::RequestStarted {
         id: ctx.id.clone(),
         model: Some(env.model.clone()),
         inbound: ctx.dialect,
     });
     let key_cfg = ctx.key.and_then(|i| shared.keys.get(i));
+    if let Some(k) = key_cfg
+        && ctx.endpoint != Endpoint::CountTokens
+    {
+        shared
+            .books
+            .check_budget(k)
+            .map_err(|hit| budget_error(&k.name, &hit))?;
+    }
     let candidates =
         shared
             .pool
@@ -818,4 +827,33 @@ async fn exchange(
             Exchange::Retry(failure, action)
         }
     }
+}
+
+/// The 429 for a key over its budget: which budget, what was spent, when it resets.
+fn budget_error(key: &str, hit: &crate::ledger::totals::BudgetHit) -> Error {
+    let dollars = |micros: u64| {
+        #[expect(clippy::cast_precision_loss, reason = "money for display")]
+        let usd = micros as f64 / 1e6;
+        format!("${usd:.2}")
+    };
+    let resets = hit.resets_at.strftime("%Y-%m-%d %H:%M %Z");
+    let wait = hit
+        .resets_at
+        .timestamp()
+        .duration_since(jiff::Timestamp::now())
+        .as_secs()
+        .max(1);
+    Error::new(
+        ErrorKind::RateLimit,
+        StatusCode::TOO_MANY_REQUESTS,
+        "budget_exceeded",
+        format!(
+            "client key `{key}` has reached its {} budget of {} ({} spent); it resets at {resets}. Raise `{}_usd` for this key in the config to continue now.",
+            hit.period,
+            dollars(hit.limit_micros),
+            dollars(hit.spent_micros),
+            hit.period,
+        ),
+    )
+    .with_retry_after(u64::try_from(wait).unwrap_or(1))
 }

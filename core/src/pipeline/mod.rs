@@ -60,7 +60,13 @@ pub async fn handle(
         Ok(Endpoint::Gemini) => Dialect::Gemini,
         _ => guess,
     };
-    let mut rec = Recorder::new(shared.bus.clone(), &id, dialect, started);
+    let mut rec = Recorder::new(
+        shared.bus.clone(),
+        Arc::clone(&shared.books),
+        &id,
+        dialect,
+        started,
+    );
     let host = parts
         .headers
         .get(header::HOST)

@@ -8,13 +8,18 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 
 use crate::events::{Bus, Event, UsageEvent};
+use crate::ledger::Books;
 use crate::protocol::{Dialect, Usage};
 
 /// Collects facts about a request and publishes them once.
 #[derive(Debug)]
 pub struct Recorder {
     bus: Bus,
+    books: Arc<Books>,
     event: Option<UsageEvent>,
+    /// Whether the ledger row was opened (requests refused at the door get a row only when
+    /// they end).
+    opened: bool,
     started: Instant,
     /// Set when the client went away.
     pub disconnected: Arc<AtomicBool>,
@@ -22,9 +27,11 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts recording request `id`.
-    pub fn new(bus: Bus, id: &str, inbound: Dialect, started: Instant) -> Self {
+    pub fn new(bus: Bus, books: Arc<Books>, id: &str, inbound: Dialect, started: Instant) -> Self {
         Self {
             bus,
+            books,
+            opened: false,
             started,
             disconnected: Arc::new(AtomicBool::new(false)),
             event: Some(UsageEvent {
@@ -41,6 +48,7 @@ impl Recorder {
                 error: None,
                 attempts: 0,
                 usage: Usage::default(),
+                cost: crate::pricing::Cost::default(),
                 latency_ms: 0,
                 ttft_ms: None,
                 client_disconnected: false,
@@ -56,6 +64,17 @@ impl Recorder {
     /// Mutable access to the event being built.
     pub fn event(&mut self) -> Option<&mut UsageEvent> {
         self.event.as_mut()
+    }
+
+    /// The request was accepted and its model is known: its ledger row opens now, so a crash
+    /// before it ends leaves it `interrupted` rather than missing.
+    pub fn open(&mut self) {
+        if let Some(e) = self.event.as_ref()
+            && !self.opened
+        {
+            self.opened = true;
+            self.books.opened(e);
+        }
     }
 
     /// Notes the time to first byte (once).
@@ -81,6 +100,11 @@ impl Recorder {
         e.error = error.or(e.error);
         e.latency_ms = millis(self.started.elapsed());
         e.client_disconnected = self.disconnected.load(Ordering::Relaxed);
+        // A request refused for a missing or unknown key is not recorded: anyone can send
+        // those, and they name no key to account to.
+        if !matches!(e.error, Some("missing_api_key" | "invalid_api_key")) {
+            self.books.finished(&mut e);
+        }
         tracing::info!(
             id = %e.id,
             inbound = e.inbound.as_str(),
@@ -92,6 +116,7 @@ impl Recorder {
             output = e.usage.output,
             cache_read = e.usage.cache_read,
             cache_write = e.usage.cache_write,
+            cost_micros = e.cost.micros,
             latency_ms = e.latency_ms,
             client_disconnected = e.client_disconnected,
             "request finished"
@@ -161,11 +186,25 @@ mod tests {
         }
     }
 
+    fn books() -> Arc<Books> {
+        Arc::new(Books::in_memory(
+            crate::pricing::Pricing::builtin(),
+            jiff::tz::TimeZone::UTC,
+        ))
+    }
+
     #[tokio::test]
     async fn exactly_one_event_on_finish_on_abandon_and_on_panic() {
         let bus = Bus::new(16);
         let mut rx = bus.subscribe();
-        Recorder::new(bus.clone(), "req_a", Dialect::Anthropic, Instant::now()).finish(200, None);
+        Recorder::new(
+            bus.clone(),
+            books(),
+            "req_a",
+            Dialect::Anthropic,
+            Instant::now(),
+        )
+        .finish(200, None);
         let e = finished(&mut rx);
         assert_eq!(
             (e.status, e.error, e.client_disconnected),
@@ -175,6 +214,7 @@ mod tests {
 
         drop(Recorder::new(
             bus.clone(),
+            books(),
             "req_b",
             Dialect::Anthropic,
             Instant::now(),
@@ -187,7 +227,7 @@ mod tests {
 
         let b = bus.clone();
         let r = std::thread::spawn(move || {
-            let _rec = Recorder::new(b, "req_c", Dialect::Anthropic, Instant::now());
+            let _rec = Recorder::new(b, books(), "req_c", Dialect::Anthropic, Instant::now());
             panic!("a bug");
         })
         .join();

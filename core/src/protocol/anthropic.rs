@@ -48,6 +48,13 @@ struct WireUsage {
     output_tokens: Option<u64>,
     cache_read_input_tokens: Option<u64>,
     cache_creation_input_tokens: Option<u64>,
+    cache_creation: Option<WireCacheCreation>,
+}
+
+/// The cache writes split by lifetime.
+#[derive(Deserialize, Default)]
+struct WireCacheCreation {
+    ephemeral_1h_input_tokens: Option<u64>,
 }
 
 impl WireUsage {
@@ -62,6 +69,12 @@ impl WireUsage {
         set(&mut usage.output, self.output_tokens);
         set(&mut usage.cache_read, self.cache_read_input_tokens);
         set(&mut usage.cache_write, self.cache_creation_input_tokens);
+        set(
+            &mut usage.cache_write_1h,
+            self.cache_creation
+                .as_ref()
+                .and_then(|c| c.ephemeral_1h_input_tokens),
+        );
     }
 }
 
@@ -134,7 +147,8 @@ mod tests {
                 input: 10,
                 output: 25,
                 cache_read: 4,
-                cache_write: 2
+                cache_write: 2,
+                cache_write_1h: 0
             }
         );
         assert_eq!(ctx.response_id.as_deref(), Some("msg_1"));

@@ -60,6 +60,7 @@ impl WireUsage {
                 + self.thoughts_token_count.unwrap_or(0),
             cache_read: cached,
             cache_write: 0,
+            cache_write_1h: 0,
         }
     }
 }
@@ -103,7 +104,8 @@ mod tests {
                 input: 30,
                 output: 8,
                 cache_read: 20,
-                cache_write: 0
+                cache_write: 0,
+                cache_write_1h: 0
             }
         );
     }

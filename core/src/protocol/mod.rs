@@ -118,6 +118,9 @@ pub struct Usage {
     pub cache_read: u64,
     /// Input tokens written to the prompt cache.
     pub cache_write: u64,
+    /// Of `cache_write`, the tokens written with the 1-hour lifetime (Anthropic's
+    /// `cache_creation.ephemeral_1h_input_tokens`); the rest had the 5-minute one.
+    pub cache_write_1h: u64,
 }
 
 /// Facts about a stream gathered while relaying it, for terminal events that need them.

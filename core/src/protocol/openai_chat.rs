@@ -72,6 +72,7 @@ impl WireUsage {
             output: self.completion_tokens.unwrap_or(0),
             cache_read: cached,
             cache_write: 0,
+            cache_write_1h: 0,
         }
     }
 }
@@ -144,7 +145,8 @@ mod tests {
                 input: 12,
                 output: 5,
                 cache_read: 8,
-                cache_write: 0
+                cache_write: 0,
+                cache_write_1h: 0
             }
         );
         assert!(observe(&ev("[DONE]"), &mut u, &mut ctx).terminal);

@@ -32,6 +32,7 @@ impl WireUsage {
             output: self.output_tokens.unwrap_or(0),
             cache_read: cached,
             cache_write: 0,
+            cache_write_1h: 0,
         }
     }
 }
@@ -144,7 +145,8 @@ mod tests {
                 input: 20,
                 output: 4,
                 cache_read: 10,
-                cache_write: 0
+                cache_write: 0,
+                cache_write_1h: 0
             }
         );
         let failed = stream_error(&Error::upstream("x", "boom"), &ctx);

@@ -36,6 +36,7 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .max_concurrent_streams(256);
     let graceful = GracefulShutdown::new();
+    let totals = tokio::spawn(publish_totals(Arc::clone(&shared)));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -84,7 +85,36 @@ pub async fn serve(
             "shutdown grace elapsed with work in flight"
         );
     }
+    totals.abort();
+    if let Some(ledger) = shared.books.ledger().cloned() {
+        let flushed = tokio::task::spawn_blocking(move || ledger.close(LEDGER_FLUSH))
+            .await
+            .unwrap_or(false);
+        if !flushed {
+            tracing::error!("the usage ledger could not be flushed in time");
+        }
+    }
     Ok(())
+}
+
+/// How long shutdown waits for the ledger's last commit.
+const LEDGER_FLUSH: Duration = Duration::from_secs(10);
+
+/// Publishes the running totals once a second while they change.
+async fn publish_totals(shared: Arc<Shared>) {
+    let mut last = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let now = shared.books.snapshot();
+        if last.as_ref() != Some(&now) {
+            shared
+                .bus
+                .publish(crate::events::Event::Totals(Arc::new(now.clone())));
+            last = Some(now);
+        }
+    }
 }
 
 async fn handle(

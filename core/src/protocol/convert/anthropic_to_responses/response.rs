@@ -153,5 +153,6 @@ pub(super) fn usage(value: Option<&Value>) -> Usage {
         output: get("/output_tokens"),
         cache_read: cached,
         cache_write: 0,
+        cache_write_1h: 0,
     }
 }

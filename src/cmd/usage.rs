@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use relay_core::ledger::query::{self, Filter, GroupBy, StatusFilter};
 use relay_core::paths::Paths;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::{By, Format, RequestsArgs, UsageArgs};
 use crate::output::{self, Align};
@@ -39,20 +39,18 @@ pub fn usage(paths: &Paths, args: &UsageArgs) -> anyhow::Result<ExitCode> {
     };
     let out = match args.format {
         Format::Json => {
-            let rows: Vec<Value> = lines
+            let rows: Vec<UsageJson<'_>> = lines
                 .iter()
-                .map(|l| {
-                    json!({
-                        by.field(): l.group,
-                        "requests": l.requests,
-                        "errors": l.errors,
-                        "input_tokens": l.input_tokens,
-                        "output_tokens": l.output_tokens,
-                        "cache_read_tokens": l.cache_read_tokens,
-                        "cache_creation_tokens": l.cache_creation_tokens,
-                        "cost_usd": usd(l.cost_micros),
-                        "unpriced_requests": l.unpriced,
-                    })
+                .map(|l| UsageJson {
+                    group: std::iter::once((by.field(), l.group.as_str())).collect(),
+                    requests: l.requests,
+                    errors: l.errors,
+                    input_tokens: l.input_tokens,
+                    output_tokens: l.output_tokens,
+                    cache_read_tokens: l.cache_read_tokens,
+                    cache_creation_tokens: l.cache_creation_tokens,
+                    cost_usd: usd(l.cost_micros),
+                    unpriced_requests: l.unpriced,
                 })
                 .collect();
             format!("{}\n", serde_json::to_string_pretty(&rows)?)
@@ -96,6 +94,21 @@ pub fn usage(paths: &Paths, args: &UsageArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One `relay usage --format json` element: the grouping field first, then the sums.
+#[derive(serde::Serialize)]
+struct UsageJson<'a> {
+    #[serde(flatten)]
+    group: std::collections::BTreeMap<&'static str, &'a str>,
+    requests: u64,
+    errors: u64,
+    input_tokens: u64,
+    output_tokens: u64,
+    cache_read_tokens: u64,
+    cache_creation_tokens: u64,
+    cost_usd: f64,
+    unpriced_requests: u64,
+}
+
 fn usage_table(by: GroupBy, lines: &[query::UsageLine], total: &query::UsageLine) -> String {
     let row = |l: &query::UsageLine| {
         let mut cost = output::dollars(l.cost_micros);
@@ -133,9 +146,11 @@ fn usage_table(by: GroupBy, lines: &[query::UsageLine], total: &query::UsageLine
     }
     let mut out = output::grid(&header, &align, &rows, output::width());
     if total.unpriced > 0 {
+        let n = total.unpriced;
         out.push_str(&format!(
-            "* {} request(s) to models without a price count as $0.00; price them with [pricing] file\n",
-            output::count(total.unpriced)
+            "* {} request{} to unpriced models, counted as $0.00 (see [pricing] file)\n",
+            output::count(n),
+            if n == 1 { "" } else { "s" }
         ));
     }
     out
@@ -179,17 +194,12 @@ pub fn requests(paths: &Paths, args: &RequestsArgs) -> anyhow::Result<ExitCode> 
                 .iter()
                 .map(serde_json::to_value)
                 .collect::<Result<_, _>>()?;
-            let header: Vec<String> = values
-                .first()
-                .and_then(Value::as_object)
-                .map(|o| o.keys().cloned().collect())
-                .unwrap_or_else(|| REQUEST_FIELDS.iter().map(|f| (*f).to_owned()).collect());
             let cells: Vec<Vec<String>> = values
                 .iter()
                 .map(|v| {
-                    header
+                    REQUEST_FIELDS
                         .iter()
-                        .map(|k| match v.get(k) {
+                        .map(|k| match v.get(*k) {
                             Some(Value::String(s)) => s.clone(),
                             Some(Value::Null) | None => String::new(),
                             Some(other) => other.to_string(),
@@ -197,8 +207,7 @@ pub fn requests(paths: &Paths, args: &RequestsArgs) -> anyhow::Result<ExitCode> 
                         .collect()
                 })
                 .collect();
-            let header: Vec<&str> = header.iter().map(String::as_str).collect();
-            output::csv(&header, &cells)
+            output::csv(REQUEST_FIELDS, &cells)
         }
         Format::Table if rows.is_empty() => no_rows(paths),
         Format::Table => requests_table(&rows, now, &tz),
@@ -262,7 +271,7 @@ fn requests_table(rows: &[query::RequestRow], now: Timestamp, tz: &TimeZone) -> 
                 r.model.clone().unwrap_or_else(|| "-".into()),
                 r.account.clone().unwrap_or_else(|| "-".into()),
                 status,
-                output::tokens(r.input_tokens + r.cache_read_tokens + r.cache_creation_tokens),
+                output::tokens(r.input_tokens),
                 output::tokens(r.output_tokens),
                 cost,
                 r.latency_ms.map_or_else(|| "-".into(), output::count),

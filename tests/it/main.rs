@@ -15,6 +15,7 @@ mod errors;
 mod failover;
 mod generated;
 mod golden;
+mod ledger;
 mod mock;
 mod passthrough;
 mod resilience;

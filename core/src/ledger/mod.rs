@@ -236,6 +236,18 @@ pub fn open_read_only(data_dir: &Path) -> Result<Option<Connection>, LedgerError
     Ok(Some(conn))
 }
 
+/// SQLite's own consistency check of the ledger file: `ok`, or what is wrong.
+pub fn integrity_check(data_dir: &Path) -> Result<String, LedgerError> {
+    let Some(conn) = open_read_only(data_dir)? else {
+        return Ok("ok".to_owned());
+    };
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(lines.join("\n"))
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // WAL: readers (reports) never block the writer. NORMAL: a commit survives the process

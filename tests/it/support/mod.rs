@@ -36,10 +36,29 @@ impl Relay {
         Self::start_config(config, env).await
     }
 
+    /// [`start`](Self::start) with a usage ledger in `data_dir`.
+    pub async fn start_with_ledger(
+        toml: &str,
+        upstream: &str,
+        env: &[(&str, &str)],
+        data_dir: &std::path::Path,
+    ) -> Relay {
+        let text = toml.replace("{upstream}", upstream);
+        let config = relay_core::config::parse(&text, None)
+            .unwrap_or_else(|e| panic!("test config invalid: {e}"));
+        let ledger = relay_core::ledger::Ledger::open(data_dir).unwrap();
+        Self::start_gateway(config, env, Some(ledger)).await
+    }
+
     /// Starts a relay from a parsed config.
-    pub async fn start_config(
+    pub async fn start_config(config: relay_core::config::Config, env: &[(&str, &str)]) -> Relay {
+        Self::start_gateway(config, env, None).await
+    }
+
+    async fn start_gateway(
         mut config: relay_core::config::Config,
         env: &[(&str, &str)],
+        ledger: Option<relay_core::ledger::Ledger>,
     ) -> Relay {
         let env: HashMap<String, String> = env
             .iter()
@@ -48,7 +67,11 @@ impl Relay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         config.server.listen = addr;
-        let gateway = Gateway::new(config, &env).unwrap_or_else(|e| panic!("gateway: {e}"));
+        let gateway = match ledger {
+            Some(l) => Gateway::with_ledger(config, &env, l),
+            None => Gateway::new(config, &env),
+        }
+        .unwrap_or_else(|e| panic!("gateway: {e}"));
         let events = gateway.bus().subscribe();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(relay_core::server::serve(

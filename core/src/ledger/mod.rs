@@ -109,7 +109,7 @@ impl Ledger {
         schema::migrate(&mut conn).map_err(open_err)?;
         let interrupted = conn
             .execute(
-                "UPDATE requests SET state = 'interrupted', error = 'interrupted' WHERE state = 'open'",
+                "UPDATE requests SET state = 'interrupted', error = 'interrupted', failed = 1 WHERE state = 'open'",
                 [],
             )
             .map_err(|e| open_err(e.into()))?;

@@ -78,9 +78,9 @@ fn commit(conn: &mut Connection, batch: &[Op]) -> rusqlite::Result<()> {
             "INSERT INTO requests (id, time_ms, key, account, platform, inbound, model,
                  upstream_model, stream, status, error, attempts, input_tokens, output_tokens,
                  cache_read_tokens, cache_creation_tokens, cache_creation_1h_tokens, cost_micros,
-                 priced, latency_ms, ttft_ms, client_disconnected, state)
+                 priced, latency_ms, ttft_ms, client_disconnected, failed, unpriced, state)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, 'done')
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, 'done')
              ON CONFLICT (id) DO UPDATE SET
                  key = excluded.key, account = excluded.account, platform = excluded.platform,
                  inbound = excluded.inbound, model = excluded.model,
@@ -92,7 +92,8 @@ fn commit(conn: &mut Connection, batch: &[Op]) -> rusqlite::Result<()> {
                  cache_creation_1h_tokens = excluded.cache_creation_1h_tokens,
                  cost_micros = excluded.cost_micros, priced = excluded.priced,
                  latency_ms = excluded.latency_ms, ttft_ms = excluded.ttft_ms,
-                 client_disconnected = excluded.client_disconnected, state = 'done'",
+                 client_disconnected = excluded.client_disconnected, failed = excluded.failed,
+                 unpriced = excluded.unpriced, state = 'done'",
         )?;
         for op in batch {
             match op {
@@ -131,6 +132,8 @@ fn commit(conn: &mut Connection, batch: &[Op]) -> rusqlite::Result<()> {
                         int(e.latency_ms),
                         e.ttft_ms.map(int),
                         e.client_disconnected,
+                        e.status >= 400 || e.error.is_some(),
+                        !e.cost.priced && e.usage.input + e.usage.output > 0,
                     ])?;
                 }
                 Op::Flush(_) => {}

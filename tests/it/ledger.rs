@@ -253,6 +253,54 @@ async fn a_spent_budget_is_refused_in_each_dialect_and_says_when_it_resets() {
 }
 
 #[tokio::test]
+async fn running_totals_are_published_for_the_dashboard() {
+    let fake = FakeUpstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut relay = Relay::start_with_ledger(&two_accounts(), &fake.url, SECRETS, dir.path()).await;
+    let body = r#"{"model":"claude-sonnet-4-5","max_tokens":9,"messages":[]}"#;
+    for _ in 0..2 {
+        assert_eq!(
+            post(&format!("{}/v1/messages", relay.url), Some(KEY), body)
+                .await
+                .status,
+            200
+        );
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let totals = loop {
+        match tokio::time::timeout_at(deadline, relay.events.recv()).await {
+            Ok(Ok(relay_core::events::Event::Totals(t))) if t.all.requests_today == 2 => break t,
+            Ok(Ok(_)) => {}
+            other => panic!("no totals for both requests: {other:?}"),
+        }
+    };
+    // Two requests at 146 µ$ and 23 tokens each.
+    assert_eq!(
+        (totals.all.today_micros, totals.all.month_micros),
+        (292, 292)
+    );
+    assert_eq!(totals.tokens_per_minute, 46);
+    assert_eq!(totals.requests_per_minute, 2);
+    assert_eq!(totals.keys.len(), 1);
+    assert_eq!(totals.keys[0].0, "test");
+    assert_eq!(totals.accounts[0].0, "claude");
+    assert_eq!(totals.accounts[0].1.today_micros, 292);
+    relay.stop().await;
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_data_dir_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a/b");
+    let ledger = relay_core::ledger::Ledger::open(&data).unwrap();
+    assert!(ledger.close(Duration::from_secs(5)));
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}
+
+#[tokio::test]
 async fn budgets_start_from_what_the_ledger_holds_after_a_restart() {
     let fake = FakeUpstream::start().await;
     let dir = tempfile::tempdir().unwrap();

@@ -524,3 +524,41 @@ fn every_bad_key_of_an_entry_is_reported() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn pricing_file_and_time_zone_are_checked_where_they_are_written() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let cfg = dir.path().join("config.toml");
+    let text = "[pricing]\nfile = \"nope.json\"\n\n[ledger]\ntime_zone = \"Mars/Olympus\"\n";
+    let e = match super::parse(text, Some(&cfg)) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("config.toml:2: pricing.file: cannot read price file")
+            && e.contains("nope.json"),
+        "{e}"
+    );
+    assert!(
+        e.contains("config.toml:5: ledger.time_zone: unknown time zone `Mars/Olympus`"),
+        "{e}"
+    );
+    // A relative price file is found next to the config file, and must be a price map.
+    std::fs::write(
+        dir.path().join("prices.json"),
+        r#"{"my-model": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}}"#,
+    )?;
+    let c = super::parse(
+        "[pricing]\nfile = \"prices.json\"\n[ledger]\ntime_zone = \"Asia/Tokyo\"\n",
+        Some(&cfg),
+    )?;
+    assert_eq!(c.pricing.file, Some(dir.path().join("prices.json")));
+    assert_eq!(c.ledger.time_zone(), jiff::tz::TimeZone::get("Asia/Tokyo")?);
+    std::fs::write(dir.path().join("prices.json"), "[]")?;
+    let e = match super::parse("[pricing]\nfile = \"prices.json\"\n", Some(&cfg)) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("is not a LiteLLM model price map"), "{e}");
+    Ok(())
+}

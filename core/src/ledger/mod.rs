@@ -95,7 +95,7 @@ impl Ledger {
     /// Opens (creating and migrating as needed) the ledger in `data_dir`, marks rows a crash
     /// left open as `interrupted`, and starts the writer thread.
     pub fn open(data_dir: &Path) -> Result<Self, LedgerError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| LedgerError::DataDir {
+        create_private_dir(data_dir).map_err(|source| LedgerError::DataDir {
             path: data_dir.to_path_buf(),
             source,
         })?;
@@ -246,6 +246,16 @@ pub fn integrity_check(data_dir: &Path) -> Result<String, LedgerError> {
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(lines.join("\n"))
+}
+
+/// Creates `dir` (and missing parents); a directory created here is private to the user (0700
+/// on Unix). An existing directory is left as it is.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

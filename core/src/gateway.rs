@@ -41,6 +41,11 @@ pub struct Shared {
     pub sticky: Sticky,
     /// Work in flight (requests and stream drains), awaited on shutdown.
     pub tracker: Tracker,
+    /// Becomes true when the server starts shutting down (long-lived streams such as the admin
+    /// event stream end then).
+    pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The admin API's bearer token (`None`: the admin API is off).
+    pub admin_token: Option<String>,
     /// Prices, running totals and budgets, and the usage ledger.
     pub books: Arc<crate::ledger::Books>,
     /// Host names accepted in `Host` (configured plus the listen address itself).
@@ -59,6 +64,17 @@ impl Shared {
     }
 }
 
+/// What a gateway has beyond its configuration.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Write every request to this ledger (and start budgets from it).
+    pub ledger: Option<crate::ledger::Ledger>,
+    /// Serve the admin API to loopback clients presenting this bearer token.
+    pub admin_token: Option<String>,
+    /// Events the bus holds per subscriber before a slow one misses some (default 4096).
+    pub bus_capacity: Option<usize>,
+}
+
 /// A configured relay, ready to serve on a listener.
 #[derive(Clone, Debug)]
 pub struct Gateway {
@@ -69,7 +85,7 @@ impl Gateway {
     /// Builds the gateway: resolves account secrets (from `env` and files) and the upstream
     /// client. Errors list every problem found.
     pub fn new(config: Config, env: &dyn EnvSource) -> Result<Self, StartError> {
-        Self::build(config, env, None)
+        Self::build(config, env, Options::default())
     }
 
     /// [`new`](Self::new) with a usage ledger: every request is written to it, and budgets
@@ -79,14 +95,27 @@ impl Gateway {
         env: &dyn EnvSource,
         ledger: crate::ledger::Ledger,
     ) -> Result<Self, StartError> {
-        Self::build(config, env, Some(ledger))
+        Self::build(
+            config,
+            env,
+            Options {
+                ledger: Some(ledger),
+                ..Options::default()
+            },
+        )
     }
 
-    fn build(
+    /// A gateway with the given extras.
+    pub fn build(
         config: Config,
         env: &dyn EnvSource,
-        ledger: Option<crate::ledger::Ledger>,
+        options: Options,
     ) -> Result<Self, StartError> {
+        let Options {
+            ledger,
+            admin_token,
+            bus_capacity,
+        } = options;
         let pricing = match &config.pricing.file {
             Some(path) => crate::pricing::Pricing::with_file(path)
                 .map_err(|e| StartError(vec![e.to_string()]))?,
@@ -121,10 +150,12 @@ impl Gateway {
                 pool,
                 keys,
                 client,
-                bus: Bus::default(),
+                bus: bus_capacity.map_or_else(Bus::default, Bus::new),
                 sticky,
                 tracker: Tracker::default(),
                 books: Arc::new(books),
+                stopping: tokio::sync::watch::Sender::new(false),
+                admin_token,
                 allowed_hosts,
                 default_group,
             }),

@@ -22,6 +22,8 @@ pub mod http;
 pub mod ids;
 pub mod keys;
 pub mod ledger;
+pub mod live;
+pub mod metrics;
 pub mod paths;
 pub mod pipeline;
 pub mod pool;

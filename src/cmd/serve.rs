@@ -19,7 +19,14 @@ pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let listener = start(&config).await?;
     let ledger = relay_core::ledger::Ledger::open(&paths.data)?;
-    let gateway = Gateway::with_ledger(config, &ProcessEnv, ledger)
+    let admin_token = relay_core::server::admin::load_or_create_token(&paths.data)
+        .with_context(|| format!("cannot create the admin token in {}", paths.data.display()))?;
+    let options = relay_core::gateway::Options {
+        ledger: Some(ledger),
+        admin_token: Some(admin_token),
+        ..relay_core::gateway::Options::default()
+    };
+    let gateway = Gateway::build(config, &ProcessEnv, options)
         .map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
     announce(gateway.config(), &listener)?;
     relay_core::server::serve(gateway, listener, shutdown_signal())

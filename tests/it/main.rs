@@ -9,6 +9,7 @@
 
 mod support;
 
+mod admin;
 mod cli;
 mod convert;
 mod errors;

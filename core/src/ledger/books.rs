@@ -1,5 +1,6 @@
-//! The books: prices, running totals with budgets, and the ledger, behind one handle the
-//! pipeline calls when a request is accepted and when it ends.
+//! The books: everything counted about requests (prices, running totals with budgets, the
+//! ledger, the metrics and the requests in flight), behind one handle the pipeline calls when
+//! a request is accepted, served and ended.
 
 use std::sync::Mutex;
 
@@ -18,6 +19,10 @@ pub struct Books {
     pricing: Pricing,
     totals: Mutex<Totals>,
     ledger: Option<Ledger>,
+    /// Counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// Requests in flight.
+    pub live: crate::live::Live,
 }
 
 impl Books {
@@ -27,6 +32,8 @@ impl Books {
             pricing,
             totals: Mutex::new(Totals::new(tz, Timestamp::now())),
             ledger: None,
+            metrics: crate::metrics::Metrics::default(),
+            live: crate::live::Live::default(),
         }
     }
 
@@ -60,6 +67,8 @@ impl Books {
             pricing,
             totals: Mutex::new(totals),
             ledger: Some(ledger),
+            metrics: crate::metrics::Metrics::default(),
+            live: crate::live::Live::default(),
         })
     }
 
@@ -91,6 +100,15 @@ impl Books {
 
     /// A request was accepted: its ledger row opens.
     pub fn opened(&self, e: &UsageEvent) {
+        self.live.start(crate::live::LiveRequest {
+            id: e.id.clone(),
+            model: e.model.clone(),
+            inbound: e.inbound.as_str().to_owned(),
+            key: e.key.clone(),
+            account: None,
+            stream: e.stream,
+            started_ms: super::unix_ms(e.time),
+        });
         if let Some(l) = &self.ledger {
             l.open_row(e);
         }
@@ -103,6 +121,8 @@ impl Books {
         if let Some(model) = model {
             e.cost = self.pricing.cost(model, &e.usage);
         }
+        self.live.end(&e.id);
+        self.metrics.observe(e);
         if let Ok(mut totals) = self.totals.lock() {
             totals.add(e, Timestamp::now());
         }

@@ -204,6 +204,7 @@ async fn serve(
         timing.queue += waited.elapsed();
         let account = Arc::clone(&cand.account);
         shared.pool.touch(&account);
+        shared.books.live.served_by(&ctx.id, cand.account.name());
         shared.bus.publish(Event::AccountSelected {
             id: ctx.id.clone(),
             account: account.name().to_owned(),

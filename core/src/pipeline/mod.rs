@@ -36,6 +36,9 @@ pub async fn handle(
     req: http::Request<Incoming>,
     peer: SocketAddr,
 ) -> http::Response<Body> {
+    if crate::server::admin::is_admin_path(req.uri().path()) {
+        return crate::server::admin::handle(shared, req, peer).await;
+    }
     let started = Instant::now();
     let id = ids::request_id();
     let (parts, body) = req.into_parts();

@@ -65,6 +65,7 @@ pub async fn serve(
         }
     }
     drop(listener);
+    shared.stopping.send_replace(true);
     let grace = shared.config.server.shutdown_grace;
     tracing::info!(
         in_flight = shared.tracker.in_flight(),

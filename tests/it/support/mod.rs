@@ -47,18 +47,35 @@ impl Relay {
         let config = relay_core::config::parse(&text, None)
             .unwrap_or_else(|e| panic!("test config invalid: {e}"));
         let ledger = relay_core::ledger::Ledger::open(data_dir).unwrap();
-        Self::start_gateway(config, env, Some(ledger)).await
+        let options = relay_core::gateway::Options {
+            ledger: Some(ledger),
+            ..Default::default()
+        };
+        Self::start_gateway(config, env, options).await
+    }
+
+    /// [`start`](Self::start) with gateway options (admin token, ledger ...).
+    pub async fn start_with(
+        toml: &str,
+        upstream: &str,
+        env: &[(&str, &str)],
+        options: relay_core::gateway::Options,
+    ) -> Relay {
+        let text = toml.replace("{upstream}", upstream);
+        let config = relay_core::config::parse(&text, None)
+            .unwrap_or_else(|e| panic!("test config invalid: {e}"));
+        Self::start_gateway(config, env, options).await
     }
 
     /// Starts a relay from a parsed config.
     pub async fn start_config(config: relay_core::config::Config, env: &[(&str, &str)]) -> Relay {
-        Self::start_gateway(config, env, None).await
+        Self::start_gateway(config, env, Default::default()).await
     }
 
     async fn start_gateway(
         mut config: relay_core::config::Config,
         env: &[(&str, &str)],
-        ledger: Option<relay_core::ledger::Ledger>,
+        options: relay_core::gateway::Options,
     ) -> Relay {
         let env: HashMap<String, String> = env
             .iter()
@@ -67,11 +84,8 @@ impl Relay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         config.server.listen = addr;
-        let gateway = match ledger {
-            Some(l) => Gateway::with_ledger(config, &env, l),
-            None => Gateway::new(config, &env),
-        }
-        .unwrap_or_else(|e| panic!("gateway: {e}"));
+        let gateway =
+            Gateway::build(config, &env, options).unwrap_or_else(|e| panic!("gateway: {e}"));
         let events = gateway.bus().subscribe();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(relay_core::server::serve(

@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the relay (headless)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)')
+            [CompletionResult]::new('dash', 'dash', [CompletionResultType]::ParameterValue, 'Attach the dashboard to a running relay')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create, list and revoke client keys')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Validate the config, show file locations, write a starter config')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
@@ -43,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on [default: server.listen, 127.0.0.1:8787]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('--dash', '--dash', [CompletionResultType]::ParameterName, 'Show the dashboard in this terminal (logs go to the log file only); quitting it stops the relay')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -50,6 +52,15 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
         'relay;demo' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on')
             [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Stop after this many requests (default: run until Ctrl-C)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('--no-dash', '--no-dash', [CompletionResultType]::ParameterName, 'Print one line per request instead of opening the dashboard (the default when stdout is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relay;dash' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The relay to attach to [default: http:// + server.listen, http://127.0.0.1:8787]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -218,6 +229,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
         'relay;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the relay (headless)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)')
+            [CompletionResult]::new('dash', 'dash', [CompletionResultType]::ParameterValue, 'Attach the dashboard to a running relay')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create, list and revoke client keys')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Validate the config, show file locations, write a starter config')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
@@ -232,6 +244,9 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             break
         }
         'relay;help;demo' {
+            break
+        }
+        'relay;help;dash' {
             break
         }
         'relay;help;key' {

@@ -22,6 +22,9 @@ _relay() {
             relay,config)
                 cmd="relay__subcmd__config"
                 ;;
+            relay,dash)
+                cmd="relay__subcmd__dash"
+                ;;
             relay,demo)
                 cmd="relay__subcmd__demo"
                 ;;
@@ -75,6 +78,9 @@ _relay() {
                 ;;
             relay__subcmd__help,config)
                 cmd="relay__subcmd__help__subcmd__config"
+                ;;
+            relay__subcmd__help,dash)
+                cmd="relay__subcmd__help__subcmd__dash"
                 ;;
             relay__subcmd__help,demo)
                 cmd="relay__subcmd__help__subcmd__demo"
@@ -149,7 +155,7 @@ _relay() {
 
     case "${cmd}" in
         relay)
-            opts="-h -V --config --data-dir --help --version serve demo key config models usage requests completions generate help"
+            opts="-h -V --config --data-dir --help --version serve demo dash key config models usage requests completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,8 +356,34 @@ _relay() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        relay__subcmd__dash)
+            opts="-h --url --config --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         relay__subcmd__demo)
-            opts="-h --listen --requests --config --data-dir --help"
+            opts="-h --listen --requests --no-dash --config --data-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,7 +439,7 @@ _relay() {
             return 0
             ;;
         relay__subcmd__help)
-            opts="serve demo key config models usage requests completions generate help"
+            opts="serve demo dash key config models usage requests completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +511,20 @@ _relay() {
         relay__subcmd__help__subcmd__config__subcmd__path)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relay__subcmd__help__subcmd__dash)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -903,7 +949,7 @@ _relay() {
             return 0
             ;;
         relay__subcmd__serve)
-            opts="-h --listen --config --data-dir --help"
+            opts="-h --listen --dash --config --data-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --version 'Print version'
             cand serve 'Run the relay (headless)'
             cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+            cand dash 'Attach the dashboard to a running relay'
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
@@ -39,12 +40,21 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --listen 'Address to listen on [default: server.listen, 127.0.0.1:8787]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --dash 'Show the dashboard in this terminal (logs go to the log file only); quitting it stops the relay'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;demo'= {
             cand --listen 'Address to listen on'
             cand --requests 'Stop after this many requests (default: run until Ctrl-C)'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --no-dash 'Print one line per request instead of opening the dashboard (the default when stdout is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;dash'= {
+            cand --url 'The relay to attach to [default: http:// + server.listen, http://127.0.0.1:8787]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
@@ -189,6 +199,7 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help'= {
             cand serve 'Run the relay (headless)'
             cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+            cand dash 'Attach the dashboard to a running relay'
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
@@ -201,6 +212,8 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help;serve'= {
         }
         &'relay;help;demo'= {
+        }
+        &'relay;help;dash'= {
         }
         &'relay;help;key'= {
             cand create 'Create a client key; prints the secret as the only line on stdout'

@@ -30,6 +30,7 @@ complete -c relay -n "__fish_relay_needs_command" -s h -l help -d 'Print help (s
 complete -c relay -n "__fish_relay_needs_command" -s V -l version -d 'Print version'
 complete -c relay -n "__fish_relay_needs_command" -f -a "serve" -d 'Run the relay (headless)'
 complete -c relay -n "__fish_relay_needs_command" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_needs_command" -f -a "dash" -d 'Attach the dashboard to a running relay'
 complete -c relay -n "__fish_relay_needs_command" -f -a "key" -d 'Create, list and revoke client keys'
 complete -c relay -n "__fish_relay_needs_command" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
 complete -c relay -n "__fish_relay_needs_command" -f -a "models" -d 'List the models the configured accounts serve'
@@ -41,12 +42,18 @@ complete -c relay -n "__fish_relay_needs_command" -f -a "help" -d 'Print this me
 complete -c relay -n "__fish_relay_using_subcommand serve" -l listen -d 'Address to listen on [default: server.listen, 127.0.0.1:8787]' -r
 complete -c relay -n "__fish_relay_using_subcommand serve" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand serve" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand serve" -l dash -d 'Show the dashboard in this terminal (logs go to the log file only); quitting it stops the relay'
 complete -c relay -n "__fish_relay_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relay -n "__fish_relay_using_subcommand demo" -l listen -d 'Address to listen on' -r
 complete -c relay -n "__fish_relay_using_subcommand demo" -l requests -d 'Stop after this many requests (default: run until Ctrl-C)' -r
 complete -c relay -n "__fish_relay_using_subcommand demo" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand demo" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand demo" -l no-dash -d 'Print one line per request instead of opening the dashboard (the default when stdout is not a terminal)'
 complete -c relay -n "__fish_relay_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand dash" -l url -d 'The relay to attach to [default: http:// + server.listen, http://127.0.0.1:8787]' -r
+complete -c relay -n "__fish_relay_using_subcommand dash" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand dash" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand dash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
@@ -131,16 +138,17 @@ complete -c relay -n "__fish_relay_using_subcommand generate" -l out-dir -d 'Dir
 complete -c relay -n "__fish_relay_using_subcommand generate" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "serve" -d 'Run the relay (headless)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo key config models usage requests completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "serve" -d 'Run the relay (headless)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "dash" -d 'Attach the dashboard to a running relay'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List client keys (never their secrets)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a client key'

@@ -52,6 +52,14 @@ in every API dialect, streaming and not, with some rate limits and failures. One
 Needs no credentials and no network; your config file is not read."
     )]
     Demo(DemoArgs),
+    /// Attach the dashboard to a running relay
+    #[command(
+        long_about = "Attach the terminal dashboard to a running relay: live slots, failovers, cooldowns, \
+accounts, keys, requests and spend. Uses the admin token from the data dir (the relay must use the same \
+--data-dir). Reconnects by itself when the relay restarts. Keys: ? help, q quit, Tab panels, ↑↓ select an \
+account, p/r pause/resume it, c clear its cooldown, / filter requests, 1-5 toggle panels."
+    )]
+    Dash(DashArgs),
     /// Create, list and revoke client keys
     #[command(subcommand)]
     Key(KeyCommand),
@@ -90,6 +98,17 @@ pub struct ServeArgs {
     /// Address to listen on [default: server.listen, 127.0.0.1:8787]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    /// Show the dashboard in this terminal (logs go to the log file only); quitting it stops
+    /// the relay
+    #[arg(long)]
+    pub dash: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DashArgs {
+    /// The relay to attach to [default: http:// + server.listen, http://127.0.0.1:8787]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +119,10 @@ pub struct DemoArgs {
     /// Stop after this many requests (default: run until Ctrl-C)
     #[arg(long, value_name = "N")]
     pub requests: Option<u64>,
+    /// Print one line per request instead of opening the dashboard (the default when stdout
+    /// is not a terminal)
+    #[arg(long)]
+    pub no_dash: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,16 +25,18 @@ pub fn init_stderr() {
         .try_init();
 }
 
-/// Logs to stderr and to `dir/relay.log.YYYY-MM-DD`. Keep the guard alive until exit, or the
-/// last lines are lost.
-pub fn init_with_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
+/// Logs to `dir/relay.log.YYYY-MM-DD`, and to stderr when `stderr` (with the dashboard in the
+/// same terminal it is off). Keep the guard alive until exit, or the last lines are lost.
+pub fn init_file(dir: &Path, stderr: bool) -> anyhow::Result<WorkerGuard> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create log directory `{}`: {e}", dir.display()))?;
     let appender = tracing_appender::rolling::daily(dir, "relay.log");
     let (file, guard) = tracing_appender::non_blocking(appender);
-    let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr.with_max_level(tracing::Level::INFO))
-        .with_target(false);
+    let stderr = stderr.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr.with_max_level(tracing::Level::INFO))
+            .with_target(false)
+    });
     let file = tracing_subscriber::fmt::layer()
         .with_writer(file)
         .with_ansi(false);

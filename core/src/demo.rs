@@ -32,8 +32,37 @@ pub fn config() -> Config {
     gpt.mock.latency = Duration::from_millis(80);
     gpt.mock.fail_rate = 0.1;
     c.accounts = vec![fast, flaky, gpt];
+    c.keys = DEMO_KEYS
+        .iter()
+        .map(|(name, secret, daily)| crate::config::KeyConfig {
+            name: (*name).to_owned(),
+            hash: crate::keys::hash(secret),
+            group: crate::config::DEFAULT_GROUP_NAME.to_owned(),
+            concurrency: 5,
+            daily_usd: *daily,
+            monthly_usd: None,
+            models: Vec::new(),
+        })
+        .collect();
     c
 }
+
+/// The demo's client keys: (name, secret, daily budget). The secrets are fixed and public:
+/// the demo serves simulated accounts on loopback only. `demo-app` has a tiny budget so the
+/// dashboard shows one filling up and then refusing.
+pub const DEMO_KEYS: &[(&str, &str, Option<f64>)] = &[
+    (
+        "demo-app",
+        "rk-demo-app-0000000000000000000000000000000000",
+        Some(0.01),
+    ),
+    (
+        "demo-ci",
+        "rk-demo-ci-00000000000000000000000000000000000",
+        None,
+    ),
+    ("you", "rk-demo-try-it", None),
+];
 
 fn patterns(p: &[&str]) -> Vec<ModelPattern> {
     p.iter()
@@ -84,12 +113,14 @@ pub async fn drive(base: String, pause: Duration) {
         let mut tasks = Vec::new();
         for i in 0..2 {
             let call = &CALLS[(round * 2 + i) % CALLS.len()];
+            let (_, secret, _) = DEMO_KEYS[(round + i) % 2];
             let client = client.clone();
             let url = format!("{base}{}", call.path);
             tasks.push(tokio::spawn(async move {
                 let req = http::Request::post(url)
                     .header("content-type", "application/json")
                     .header("user-agent", "relay-demo")
+                    .header("authorization", format!("Bearer {secret}"))
                     .body(Full::new(Bytes::from_static(call.body.as_bytes())));
                 if let Ok(req) = req
                     && let Ok(resp) = client.request(req).await

@@ -1,6 +1,7 @@
 //! `relay demo`: a relay on simulated accounts, driven by built-in traffic, printing one line
 //! per finished request.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -13,14 +14,47 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::cli::DemoArgs;
 
 pub async fn run(_paths: &Paths, args: DemoArgs) -> anyhow::Result<ExitCode> {
-    crate::logging::init_stderr();
+    let dash = !args.no_dash && args.requests.is_none() && std::io::stdout().is_terminal();
+    if !dash {
+        crate::logging::init_stderr();
+    }
     let mut config = relay_core::demo::config();
     config.server.listen = args.listen;
     config.server.shutdown_grace = Duration::from_secs(2);
     let listener = super::serve::start(&config).await?;
     let addr = listener.local_addr()?;
-    let gateway =
-        Gateway::new(config, &ProcessEnv).map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
+    // The dashboard reads the demo relay through the admin API, like `relay dash`; the token
+    // lives only in this process.
+    let mut raw = [0u8; 16];
+    relay_core::ids::random_bytes(&mut raw)?;
+    let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let options = relay_core::gateway::Options {
+        admin_token: Some(token.clone()),
+        ..relay_core::gateway::Options::default()
+    };
+    let gateway = Gateway::build(config, &ProcessEnv, options)
+        .map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
+    if dash {
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(relay_core::server::serve(gateway, listener, async {
+            let _ = stop_rx.await;
+        }));
+        let url = format!("http://{addr}");
+        let driver = tokio::spawn(relay_core::demo::drive(
+            url.clone(),
+            Duration::from_millis(400),
+        ));
+        let result = relay_tui::run(
+            relay_tui::Remote::new(&url, &token),
+            super::serve::shutdown_signal(),
+        )
+        .await;
+        driver.abort();
+        let _ = stop_tx.send(());
+        let _ = server.await;
+        result?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut events = gateway.bus().subscribe();
     #[expect(clippy::print_stderr, reason = "user-facing banner")]
     {
@@ -29,8 +63,8 @@ pub async fn run(_paths: &Paths, args: DemoArgs) -> anyhow::Result<ExitCode> {
             "demo: simulated accounts mock-claude-a, mock-claude-b (rate-limits every 4th request), mock-gpt (fails 10%)"
         );
         eprintln!(
-            "demo: try it yourself:  curl -s http://{addr}/v1/chat/completions -H 'content-type: application/json' \
-             -d '{{\"model\":\"gpt-4.1\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}]}}'"
+            "demo: try it yourself:  curl -s http://{addr}/v1/chat/completions -H 'authorization: Bearer rk-demo-try-it' \
+             -H 'content-type: application/json' -d '{{\"model\":\"gpt-4.1\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}]}}'"
         );
         eprintln!("demo: Ctrl-C to stop");
     }

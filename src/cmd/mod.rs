@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the exit code it wants.
 
 mod config;
+mod dash;
 mod demo;
 mod generate;
 mod key;
@@ -21,6 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(&paths, args).await,
         Command::Demo(args) => demo::run(&paths, args).await,
+        Command::Dash(args) => dash::run(&paths, &args).await,
         Command::Key(cmd) => {
             crate::logging::init_stderr();
             key::run(&paths, cmd)

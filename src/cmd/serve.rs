@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::cli::ServeArgs;
 
 pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let _guard = crate::logging::init_with_file(&paths.logs)?;
+    let _guard = crate::logging::init_file(&paths.logs, !args.dash)?;
     let mut config = super::load(paths, args.listen)?;
     let found = relay_core::pool::discover(&mut config, &ProcessEnv);
     for var in &found {
@@ -26,12 +26,35 @@ pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         admin_token: Some(admin_token),
         ..relay_core::gateway::Options::default()
     };
+    let token = options.admin_token.clone().unwrap_or_default();
     let gateway = Gateway::build(config, &ProcessEnv, options)
         .map_err(|e| anyhow::anyhow!("cannot start:\n{e}"))?;
-    announce(gateway.config(), &listener)?;
-    relay_core::server::serve(gateway, listener, shutdown_signal())
-        .await
-        .context("server failed")?;
+    if args.dash {
+        // The dashboard reads this relay through its own admin API, as `relay dash` would.
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(relay_core::server::serve(gateway, listener, async {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                _ = stop_rx => {}
+            }
+        }));
+        let dash = relay_tui::run(relay_tui::Remote::new(&url, &token), async {
+            shutdown_signal().await;
+        })
+        .await;
+        let _ = stop_tx.send(());
+        server
+            .await
+            .context("server task failed")?
+            .context("server failed")?;
+        dash?;
+    } else {
+        announce(gateway.config(), &listener)?;
+        relay_core::server::serve(gateway, listener, shutdown_signal())
+            .await
+            .context("server failed")?;
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

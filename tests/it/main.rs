@@ -12,6 +12,7 @@ mod support;
 mod admin;
 mod cli;
 mod convert;
+mod dash;
 mod errors;
 mod failover;
 mod generated;

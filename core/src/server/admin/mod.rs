@@ -235,6 +235,10 @@ pub fn snapshot(shared: &Shared) -> Snapshot {
                     .health
                     .cooling_until(now)
                     .map(|u| crate::ids::rfc3339(wall + u.saturating_duration_since(now))),
+                cooldown_until_ms: a
+                    .health
+                    .cooling_until(now)
+                    .map(|u| crate::ledger::unix_ms(wall + u.saturating_duration_since(now))),
                 cooldown_reason: a.health.cooldown_reason(now).map(str::to_owned),
                 slots: Slots {
                     in_use: occ.in_use,
@@ -381,6 +385,7 @@ pub fn wire_event(shared: &Shared, event: &Event) -> Option<WireEvent> {
             account: account.clone(),
             until_ms: crate::ledger::unix_ms(*until),
             reason: (*reason).to_owned(),
+            time_ms: now,
         },
         Event::CooldownCleared { account } => WireEvent::CooldownCleared {
             account: account.clone(),

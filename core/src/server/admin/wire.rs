@@ -27,6 +27,8 @@ pub struct AccountStatus {
     pub state: String,
     /// RFC 3339, while cooling.
     pub cooldown_until: Option<String>,
+    /// The same as Unix milliseconds.
+    pub cooldown_until_ms: Option<i64>,
     /// Why it is cooling.
     pub cooldown_reason: Option<String>,
     /// Slots.
@@ -190,6 +192,8 @@ pub enum WireEvent {
         until_ms: i64,
         /// Why.
         reason: String,
+        /// When it was set (Unix ms).
+        time_ms: i64,
     },
     /// An account's cooldown was cleared.
     CooldownCleared {

@@ -1,0 +1,181 @@
+//! `relay dash` end to end: the real binary in tmux, attached to a real `relay serve`, shows
+//! the accounts and a failover made through the fake upstream, and quits cleanly on `q`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::fake_upstream::{FakeUpstream, Reply};
+use crate::support::{KEY, key_block, post};
+
+const BIN: &str = env!("CARGO_BIN_EXE_relay");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "dash"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, what: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if what.iter().all(|w| s.contains(w)) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {what:?}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+#[tokio::test]
+async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is needed for this test (.ci/run installs it)"
+    );
+    let fake = FakeUpstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[accounts]]\nname = \"first-acct\"\nplatform = \"anthropic\"\nsecret = \"env:UP\"\nbase_url = \"{url}\"\npriority = 10\n\n\
+             [[accounts]]\nname = \"second-acct\"\nplatform = \"anthropic\"\nsecret = \"env:UP\"\nbase_url = \"{url}\"\npriority = 20\n\n{}",
+            key_block(),
+            url = fake.url
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let mut relay = Command::new(BIN)
+        .env("UP", "sk-up")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(relay.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no ready line");
+        if let Some(u) = line.strip_prefix("relay listening on ") {
+            break u.to_owned();
+        }
+    };
+
+    let tmux = Tmux {
+        socket: format!("relay-test-{}", std::process::id()),
+    };
+    let dash = format!(
+        "{BIN} --config {} --data-dir {} dash --url {url}",
+        cfg.display(),
+        data.display()
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "dash",
+            "-x",
+            "120",
+            "-y",
+            "35",
+            &dash,
+        ])
+        .status()
+        .unwrap();
+    assert!(started.success());
+    tmux.wait_for(&["live", "first-acct", "second-acct", "no failovers yet"]);
+
+    // The first account is rate limited: the request fails over to the second.
+    fake.push(Reply::Json {
+        status: 429,
+        headers: vec![("retry-after".into(), "120".into())],
+        body: r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#
+            .into(),
+    });
+    let body = r#"{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]}"#;
+    assert_eq!(
+        post(&format!("{url}/v1/messages"), Some(KEY), body)
+            .await
+            .status,
+        200
+    );
+    let screen = tmux.wait_for(&[
+        "first-acct → next  429 rate_limited",
+        "first-acct cools 2m00s (rate_limit",
+        "cool 1m",
+        "200 claude-sonnet-4-5",
+    ]);
+    assert!(screen.contains("second-acct"), "{screen}");
+
+    // `c` clears the selected (first) account's cooldown through the admin API.
+    tmux.cmd()
+        .args(["send-keys", "-t", "dash", "c"])
+        .status()
+        .unwrap();
+    tmux.wait_for(&["first-acct: active", "first-acct cooldown cleared"]);
+
+    // `q` quits and gives the terminal back.
+    tmux.cmd()
+        .args(["send-keys", "-t", "dash", "q"])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux
+        .cmd()
+        .args(["has-session", "-t", "dash"])
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "dash did not quit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &relay.id().to_string()])
+        .status();
+    let _ = relay.wait();
+}

@@ -54,7 +54,7 @@ pub const DEMO_KEYS: &[(&str, &str, Option<f64>)] = &[
     (
         "demo-app",
         "rk-demo-app-0000000000000000000000000000000000",
-        Some(0.01),
+        Some(0.002),
     ),
     (
         "demo-ci",

@@ -141,7 +141,7 @@ async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
     );
     let screen = tmux.wait_for(&[
         "first-acct → next  429 rate_limited",
-        "first-acct cools 2m00s (rate_limit",
+        "first-acct cools",
         "cool 1m",
         "200 claude-sonnet-4-5",
     ]);

@@ -394,7 +394,7 @@ impl App {
                 reason,
                 time_ms,
             } => {
-                let secs = (until_ms - time_ms).max(0) / 1000;
+                let secs = ((until_ms - time_ms).max(0) + 500) / 1000;
                 self.log(
                     time_ms,
                     format!("{account} cools {} ({reason})", duration(secs)),

@@ -94,6 +94,8 @@ pub enum Event {
         sticky: bool,
         /// 1 for the first attempt.
         attempt: u32,
+        /// The dialect the account is spoken to in (the client's, unless converted).
+        upstream: Dialect,
     },
     /// An attempt failed and the request moves to another account.
     Failover {

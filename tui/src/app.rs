@@ -138,6 +138,8 @@ pub struct InFlight {
     pub request: LiveRequest,
     /// Attempts made (1 on the first account).
     pub attempt: u32,
+    /// The dialect the current account is spoken to in, once chosen.
+    pub upstream: Option<String>,
 }
 
 /// A finished request.
@@ -274,6 +276,7 @@ impl App {
                             InFlight {
                                 request: r,
                                 attempt: 1,
+                                upstream: None,
                             },
                         )
                     })
@@ -320,6 +323,7 @@ impl App {
                             started_ms: time_ms,
                         },
                         attempt: 1,
+                        upstream: None,
                     },
                 );
             }
@@ -327,11 +331,13 @@ impl App {
                 id,
                 account,
                 attempt,
+                upstream,
                 ..
             } => {
                 if let Some(r) = self.in_flight.get_mut(&id) {
                     r.request.account = Some(account);
                     r.attempt = attempt;
+                    r.upstream = Some(upstream).filter(|u| !u.is_empty());
                 }
             }
             WireEvent::RequestFinished {

@@ -239,7 +239,12 @@ fn requests(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled("…", Style::default().fg(Color::Cyan)),
                 Span::raw(r.request.model.clone().unwrap_or_default()),
                 Span::raw(r.request.account.clone().unwrap_or_else(|| "-".into())),
-                Span::raw(dialect(&r.request.inbound).to_owned()),
+                Span::raw(match r.upstream.as_deref() {
+                    Some(up) if up != r.request.inbound => {
+                        format!("{}→{}", dialect(&r.request.inbound), dialect(up))
+                    }
+                    _ => dialect(&r.request.inbound).to_owned(),
+                }),
                 Span::styled(duration(elapsed), Style::default().fg(Color::Cyan)),
                 Span::raw(if r.attempt > 1 {
                     format!("try {}", r.attempt)
@@ -278,7 +283,7 @@ fn requests(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Constraint::Length(3),
             Constraint::Length(20),
             Constraint::Length(12),
-            Constraint::Length(4),
+            Constraint::Length(9),
             Constraint::Length(6),
             Constraint::Fill(1),
         ]

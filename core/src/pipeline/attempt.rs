@@ -210,6 +210,7 @@ async fn serve(
             account: account.name().to_owned(),
             sticky,
             attempt,
+            upstream: cand.upstream_dialect,
         });
         if let Some(e) = rec.event() {
             e.account = Some(account.name().to_owned());

@@ -95,6 +95,7 @@ fn requests_move_from_in_flight_to_finished() {
         account: "gpt-b".into(),
         sticky: false,
         attempt: 2,
+        upstream: "anthropic".into(),
     }));
     let r = &app.in_flight["req_2"];
     assert_eq!(

@@ -333,11 +333,13 @@ pub fn wire_event(shared: &Shared, event: &Event) -> Option<WireEvent> {
             account,
             sticky,
             attempt,
+            upstream,
         } => WireEvent::AccountSelected {
             id: id.clone(),
             account: account.clone(),
             sticky: *sticky,
             attempt: *attempt,
+            upstream: upstream.as_str().to_owned(),
         },
         Event::RequestFinished(e) => WireEvent::RequestFinished {
             id: e.id.clone(),

@@ -128,6 +128,9 @@ pub enum WireEvent {
         sticky: bool,
         /// 1 for the first attempt.
         attempt: u32,
+        /// The dialect the account is spoken to in.
+        #[serde(default)]
+        upstream: String,
     },
     /// A request ended.
     RequestFinished {

@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage and cost from the ledger, grouped by model, key, account or day')
             [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'Recent requests from the ledger, newest first')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure what the relay adds: latency, throughput, first event, CPU, memory')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and completion scripts (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -211,6 +212,26 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'relay;bench' {
+            [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Non-streaming requests in the closed loop [default: 20000; quick 1000]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Closed-loop concurrency [default: 8]')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Fixed rate for the open loop, requests/s [default: 2000; quick 500]')
+            [CompletionResult]::new('--seconds', '--seconds', [CompletionResultType]::ParameterName, 'Seconds of the open loop, each way [default: 5; quick 1]')
+            [CompletionResult]::new('--stream-runs', '--stream-runs', [CompletionResultType]::ParameterName, 'Streams per streaming scenario [default: 500; quick 50]')
+            [CompletionResult]::new('--stream-concurrency', '--stream-concurrency', [CompletionResultType]::ParameterName, 'Streams in flight at once [default: 1]')
+            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Events per stream (at least 6) [default: 20]')
+            [CompletionResult]::new('--interval-us', '--interval-us', [CompletionResultType]::ParameterName, 'Microseconds between upstream stream events [default: 0]')
+            [CompletionResult]::new('--streams', '--streams', [CompletionResultType]::ParameterName, 'Long streams held open at once, for memory [default: 1000; quick 100]')
+            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Warm-up requests each way, discarded [default: 500; quick 50]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('--quick', '--quick', [CompletionResultType]::ParameterName, 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a Markdown table')
+            [CompletionResult]::new('--pin', '--pin', [CompletionResultType]::ParameterName, 'Pin the relay to CPU 0 and the load to CPU 1 (needs `taskset`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'relay;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
@@ -235,6 +256,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage and cost from the ledger, grouped by model, key, account or day')
             [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'Recent requests from the ledger, newest first')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure what the relay adds: latency, throughput, first event, CPU, memory')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and completion scripts (for packagers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -286,6 +308,9 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             break
         }
         'relay;help;requests' {
+            break
+        }
+        'relay;help;bench' {
             break
         }
         'relay;help;completions' {

@@ -16,6 +16,9 @@ _relay() {
             ",$1")
                 cmd="relay"
                 ;;
+            relay,bench)
+                cmd="relay__subcmd__bench"
+                ;;
             relay,completions)
                 cmd="relay__subcmd__completions"
                 ;;
@@ -72,6 +75,9 @@ _relay() {
                 ;;
             relay__subcmd__config__subcmd__help,path)
                 cmd="relay__subcmd__config__subcmd__help__subcmd__path"
+                ;;
+            relay__subcmd__help,bench)
+                cmd="relay__subcmd__help__subcmd__bench"
                 ;;
             relay__subcmd__help,completions)
                 cmd="relay__subcmd__help__subcmd__completions"
@@ -155,12 +161,74 @@ _relay() {
 
     case "${cmd}" in
         relay)
-            opts="-h -V --config --data-dir --help --version serve demo dash key config models usage requests completions generate help"
+            opts="-h -V --config --data-dir --help --version serve demo dash key config models usage requests bench completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relay__subcmd__bench)
+            opts="-h --quick --json --pin --requests --concurrency --rate --seconds --stream-runs --stream-concurrency --events --interval-us --streams --warmup --config --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --requests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream-runs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval-us)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --streams)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warmup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -439,8 +507,22 @@ _relay() {
             return 0
             ;;
         relay__subcmd__help)
-            opts="serve demo dash key config models usage requests completions generate help"
+            opts="serve demo dash key config models usage requests bench completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relay__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand models 'List the models the configured accounts serve'
             cand usage 'Usage and cost from the ledger, grouped by model, key, account or day'
             cand requests 'Recent requests from the ledger, newest first'
+            cand bench 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
             cand completions 'Print a shell completion script'
             cand generate 'Write man pages and completion scripts (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -183,6 +184,25 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'relay;bench'= {
+            cand --requests 'Non-streaming requests in the closed loop [default: 20000; quick 1000]'
+            cand --concurrency 'Closed-loop concurrency [default: 8]'
+            cand --rate 'Fixed rate for the open loop, requests/s [default: 2000; quick 500]'
+            cand --seconds 'Seconds of the open loop, each way [default: 5; quick 1]'
+            cand --stream-runs 'Streams per streaming scenario [default: 500; quick 50]'
+            cand --stream-concurrency 'Streams in flight at once [default: 1]'
+            cand --events 'Events per stream (at least 6) [default: 20]'
+            cand --interval-us 'Microseconds between upstream stream events [default: 0]'
+            cand --streams 'Long streams held open at once, for memory [default: 1000; quick 100]'
+            cand --warmup 'Warm-up requests each way, discarded [default: 500; quick 50]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --quick 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams'
+            cand --json 'Print JSON instead of a Markdown table'
+            cand --pin 'Pin the relay to CPU 0 and the load to CPU 1 (needs `taskset`)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'relay;completions'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
@@ -205,6 +225,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand models 'List the models the configured accounts serve'
             cand usage 'Usage and cost from the ledger, grouped by model, key, account or day'
             cand requests 'Recent requests from the ledger, newest first'
+            cand bench 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
             cand completions 'Print a shell completion script'
             cand generate 'Write man pages and completion scripts (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -242,6 +263,8 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help;usage'= {
         }
         &'relay;help;requests'= {
+        }
+        &'relay;help;bench'= {
         }
         &'relay;help;completions'= {
         }

@@ -36,6 +36,7 @@ complete -c relay -n "__fish_relay_needs_command" -f -a "config" -d 'Validate th
 complete -c relay -n "__fish_relay_needs_command" -f -a "models" -d 'List the models the configured accounts serve'
 complete -c relay -n "__fish_relay_needs_command" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
 complete -c relay -n "__fish_relay_needs_command" -f -a "requests" -d 'Recent requests from the ledger, newest first'
+complete -c relay -n "__fish_relay_needs_command" -f -a "bench" -d 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
 complete -c relay -n "__fish_relay_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c relay -n "__fish_relay_needs_command" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
 complete -c relay -n "__fish_relay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -131,6 +132,22 @@ csv\t'Comma-separated values with a header row'"
 complete -c relay -n "__fish_relay_using_subcommand requests" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand requests" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand requests" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand bench" -l requests -d 'Non-streaming requests in the closed loop [default: 20000; quick 1000]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l concurrency -d 'Closed-loop concurrency [default: 8]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l rate -d 'Fixed rate for the open loop, requests/s [default: 2000; quick 500]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l seconds -d 'Seconds of the open loop, each way [default: 5; quick 1]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l stream-runs -d 'Streams per streaming scenario [default: 500; quick 50]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l stream-concurrency -d 'Streams in flight at once [default: 1]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l events -d 'Events per stream (at least 6) [default: 20]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l interval-us -d 'Microseconds between upstream stream events [default: 0]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l streams -d 'Long streams held open at once, for memory [default: 1000; quick 100]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l warmup -d 'Warm-up requests each way, discarded [default: 500; quick 50]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand bench" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand bench" -l quick -d 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams'
+complete -c relay -n "__fish_relay_using_subcommand bench" -l json -d 'Print JSON instead of a Markdown table'
+complete -c relay -n "__fish_relay_using_subcommand bench" -l pin -d 'Pin the relay to CPU 0 and the load to CPU 1 (needs `taskset`)'
+complete -c relay -n "__fish_relay_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relay -n "__fish_relay_using_subcommand completions" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand completions" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand completions" -s h -l help -d 'Print help'
@@ -138,17 +155,18 @@ complete -c relay -n "__fish_relay_using_subcommand generate" -l out-dir -d 'Dir
 complete -c relay -n "__fish_relay_using_subcommand generate" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "serve" -d 'Run the relay (headless)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "dash" -d 'Attach the dashboard to a running relay'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "serve" -d 'Run the relay (headless)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "dash" -d 'Attach the dashboard to a running relay'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "bench" -d 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List client keys (never their secrets)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a client key'

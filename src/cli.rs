@@ -86,6 +86,18 @@ times; `--format json` gives every ledger field (RFC 3339 UTC times).",
 Examples:\n  relay requests --limit 50\n  relay requests --status error --since today\n  relay requests --key laptop --format json"
     )]
     Requests(RequestsArgs),
+    /// Measure what the relay adds: latency, throughput, first event, CPU, memory
+    #[command(
+        long_about = "The relay's own benchmark. Starts a zero-delay upstream on a loopback socket (OpenAI \
+and Anthropic wire formats), this relay as a child process in front of it, and a load generator, and sends \
+the same workload straight to the upstream and through the relay in the same run: non-streaming passthrough \
+(closed loop at a fixed concurrency, and an open loop at a fixed rate), streaming passthrough, streaming \
+Responses served by an Anthropic account (converted), and many long streams held open. Reports p50/p90/p99/max \
+of the added latency, throughput, time to the first streamed event, the relay's CPU time and RSS, as a Markdown \
+table or --json, with the design targets. Use a release build (`cargo build --release`) on an idle machine.",
+        after_help = "Examples:\n  relay bench --quick\n  relay bench --rate 2000 --seconds 10 --json > bench.json\n  relay bench --pin"
+    )]
+    Bench(BenchArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Write man pages and completion scripts (for packagers)
@@ -269,6 +281,49 @@ pub struct RequestsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams
+    #[arg(long)]
+    pub quick: bool,
+    /// Print JSON instead of a Markdown table
+    #[arg(long)]
+    pub json: bool,
+    /// Pin the relay to CPU 0 and the load to CPU 1 (needs `taskset`)
+    #[arg(long)]
+    pub pin: bool,
+    /// Non-streaming requests in the closed loop [default: 20000; quick 1000]
+    #[arg(long, value_name = "N")]
+    pub requests: Option<usize>,
+    /// Closed-loop concurrency [default: 8]
+    #[arg(long, value_name = "C")]
+    pub concurrency: Option<usize>,
+    /// Fixed rate for the open loop, requests/s [default: 2000; quick 500]
+    #[arg(long, value_name = "R")]
+    pub rate: Option<usize>,
+    /// Seconds of the open loop, each way [default: 5; quick 1]
+    #[arg(long, value_name = "T")]
+    pub seconds: Option<usize>,
+    /// Streams per streaming scenario [default: 500; quick 50]
+    #[arg(long, value_name = "M")]
+    pub stream_runs: Option<usize>,
+    /// Streams in flight at once [default: 1]
+    #[arg(long, value_name = "SC")]
+    pub stream_concurrency: Option<usize>,
+    /// Events per stream (at least 6) [default: 20]
+    #[arg(long, value_name = "K")]
+    pub events: Option<usize>,
+    /// Microseconds between upstream stream events [default: 0]
+    #[arg(long, value_name = "US")]
+    pub interval_us: Option<u64>,
+    /// Long streams held open at once, for memory [default: 1000; quick 100]
+    #[arg(long, value_name = "S")]
+    pub streams: Option<usize>,
+    /// Warm-up requests each way, discarded [default: 500; quick 50]
+    #[arg(long, value_name = "W")]
+    pub warmup: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

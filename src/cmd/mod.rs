@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the exit code it wants.
 
+mod bench;
 mod config;
 mod dash;
 mod demo;
@@ -42,6 +43,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Requests(args) => {
             crate::logging::init_stderr();
             usage::requests(&paths, &args)
+        }
+        Command::Bench(args) => {
+            crate::logging::init_stderr();
+            bench::run(args)
         }
         Command::Completions(args) => generate::completions(args.shell),
         Command::Generate(args) => generate::run(&args.out_dir),

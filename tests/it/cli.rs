@@ -300,3 +300,63 @@ fn completions_and_help_do_not_panic() {
         "a closed pipe is not a crash: {status:?}"
     );
 }
+
+#[test]
+fn bench_quick_reports_every_scenario_with_sane_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(relay(dir.path()).args(["bench", "--quick", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failed_requests"], 0, "{v:#}");
+    let lines = v["lines"].as_array().unwrap();
+    let find = |scenario: &str, metric: &str| {
+        lines
+            .iter()
+            .find(|l| {
+                l["scenario"].as_str().unwrap().starts_with(scenario) && l["metric"] == metric
+            })
+            .unwrap_or_else(|| panic!("no `{scenario}` / `{metric}` line in {v:#}"))
+    };
+    for scenario in ["closed loop", "fixed rate"] {
+        for p in ["p50", "p90", "p99", "max"] {
+            let l = find(scenario, &format!("latency {p} (ms)"));
+            let (d, r) = (l["direct"].as_f64().unwrap(), l["relay"].as_f64().unwrap());
+            assert!(d > 0.0 && r > 0.0 && d.is_finite() && r.is_finite(), "{l}");
+            assert!((l["added"].as_f64().unwrap() - (r - d)).abs() < 1e-9, "{l}");
+        }
+    }
+    // Percentiles are ordered.
+    let p = |q: &str| {
+        find("closed loop", &format!("latency {q} (ms)"))["relay"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(p("p50") <= p("p90") && p("p90") <= p("p99") && p("p99") <= p("max"));
+    // Targets are reported with whether they were met (never asserted: timing is the machine's).
+    let l = find("fixed rate", "latency p50 (ms)");
+    assert_eq!(l["target"], 0.1);
+    assert!(l["met"].is_boolean());
+    // Every streamed event arrived, passthrough and converted.
+    let frames = find("streams", "frames per stream (mean)");
+    assert_eq!(
+        (frames["direct"].as_f64(), frames["relay"].as_f64()),
+        (Some(20.0), Some(20.0))
+    );
+    assert!(
+        find("Responses → Anthropic", "first event p50 (ms)")["relay"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(
+        find("closed loop", "relay CPU per request (µs)")["relay"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let rss = find("relay memory", "RSS holding 100 streams (MB)")["relay"]
+        .as_f64()
+        .unwrap();
+    assert!(rss > 1.0 && rss < 4096.0, "{rss}");
+    assert!(v["machine"]["cpus"].as_u64().unwrap() >= 1);
+}

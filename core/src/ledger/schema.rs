@@ -7,7 +7,8 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     // 1: one row per client request. The columns reports sum come first, so a table scan
     // decodes as little of each record as it can; `failed` and `unpriced` are kept at write
-    // time for the same reason.
+    // time for the same reason. Only the time index (and the id's) are kept up on each write:
+    // reports filter by key, account or model while walking time.
     "CREATE TABLE requests (
         time_ms INTEGER NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('open', 'done', 'interrupted')),
@@ -36,8 +37,6 @@ const MIGRATIONS: &[&str] = &[
         client_disconnected INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX requests_time ON requests (time_ms);
-    CREATE INDEX requests_key_time ON requests (key, time_ms);
-    CREATE INDEX requests_account_time ON requests (account, time_ms);
     CREATE INDEX requests_open ON requests (state) WHERE state = 'open';",
 ];
 

@@ -1,16 +1,20 @@
-//! The ledger's one writer: a thread that owns the SQLite connection and commits whatever the
-//! pipeline sent in batches, as soon as it gets to them (so a burst becomes one transaction and a
-//! quiet relay commits each row within milliseconds).
+//! The ledger's one writer: a thread that owns the SQLite connection and commits what the
+//! pipeline sent in batches: everything that arrives within 20 ms of a batch's first operation
+//! goes into one transaction (so each row is on disk well within 100 ms of its request's end,
+//! and a busy relay makes a few dozen commits a second, not one per request).
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 
 use super::Op;
 
+/// How long the writer gathers operations after the first of a batch before committing: a
+/// finished request is on disk at most this long (plus the commit) after it ended.
+const WINDOW: Duration = Duration::from_millis(20);
 /// Most operations committed in one transaction.
 const MAX_BATCH: usize = 4096;
 /// How long the writer sleeps at most before it looks at the overflow queue again.
@@ -27,6 +31,23 @@ pub(super) fn run(mut conn: Connection, rx: Receiver<Op>, overflow: Arc<Mutex<Ve
             match rx.recv_timeout(POLL) {
                 Ok(op) => batch.push(op),
                 Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => open = false,
+            }
+        }
+        // Gather what arrives within the batch window (one commit for many rows), unless
+        // someone waits for a flush.
+        let deadline = Instant::now() + WINDOW;
+        while open && !batch.is_empty() && batch.len() < MAX_BATCH {
+            if batch.iter().any(|op| matches!(op, Op::Flush(_))) {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match rx.recv_timeout(left) {
+                Ok(op) => batch.push(op),
+                Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => open = false,
             }
         }
@@ -95,8 +116,17 @@ fn commit(conn: &mut Connection, batch: &[Op]) -> rusqlite::Result<()> {
                  client_disconnected = excluded.client_disconnected, failed = excluded.failed,
                  unpriced = excluded.unpriced, state = 'done'",
         )?;
+        // A request that opened and ended within one batch needs only its complete row.
+        let closed: std::collections::HashSet<&str> = batch
+            .iter()
+            .filter_map(|op| match op {
+                Op::Close(e) => Some(e.id.as_str()),
+                _ => None,
+            })
+            .collect();
         for op in batch {
             match op {
+                Op::Open { id, .. } if closed.contains(id.as_str()) => {}
                 Op::Open {
                     id,
                     time_ms,

@@ -492,14 +492,27 @@ impl Writer {
     }
 }
 
+/// A `content_block_delta` event, written in Anthropic's own member order without a JSON tree
+/// (nearly every event of a stream is one).
 fn emit_delta(kind: Kind, index: u32, text: &str, out: &mut Vec<Bytes>) {
-    let delta = match kind {
-        Kind::Text => json!({"type": "text_delta", "text": text}),
-        Kind::Thinking => json!({"type": "thinking_delta", "thinking": text}),
-        Kind::Tool => json!({"type": "input_json_delta", "partial_json": text}),
+    let (delta_type, field) = match kind {
+        Kind::Text => ("text_delta", "text"),
+        Kind::Thinking => ("thinking_delta", "thinking"),
+        Kind::Tool => ("input_json_delta", "partial_json"),
     };
-    let d = json!({"type": "content_block_delta", "index": index, "delta": delta});
-    out.push(sse::encode(Some("content_block_delta"), &d.to_string()));
+    let mut b = Vec::with_capacity(text.len() + 128);
+    b.extend_from_slice(
+        b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":",
+    );
+    b.extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
+    b.extend_from_slice(b",\"delta\":{\"type\":\"");
+    b.extend_from_slice(delta_type.as_bytes());
+    b.extend_from_slice(b"\",\"");
+    b.extend_from_slice(field.as_bytes());
+    b.extend_from_slice(b"\":");
+    crate::protocol::json::quote_into(&mut b, text);
+    b.extend_from_slice(b"}}\n\n");
+    out.push(Bytes::from(b));
 }
 
 /// Test support shared by both pairs: decoding written events and checking the sequence.

@@ -67,6 +67,45 @@ impl Stream {
         (1 << 32) + pos as u64
     }
 
+    /// Text and argument deltas (nearly every event) read with the byte scanner instead of a
+    /// JSON tree, when they carry an `output_index`. True when the event was handled.
+    fn fast_delta(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
+        use crate::protocol::json;
+        let data = event.data.as_bytes();
+        let named = event.event.as_deref().filter(|e| !e.is_empty());
+        let kind = match named {
+            Some(k) => std::borrow::Cow::Borrowed(k),
+            None => match json::str_at(data, &["type"]) {
+                Some(k) => k,
+                None => return false,
+            },
+        };
+        let text = matches!(
+            kind.as_ref(),
+            "response.output_text.delta" | "response.refusal.delta"
+        );
+        if !text && kind != "response.function_call_arguments.delta" {
+            return false;
+        }
+        let Some(key) = json::find(data, &["output_index"])
+            .and_then(|r| data.get(r))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| d.parse::<u64>().ok())
+        else {
+            return false;
+        };
+        let Some(delta) = json::str_at(data, &["delta"]) else {
+            return false;
+        };
+        if text {
+            self.mark_streamed(key);
+            self.writer.text(key, &delta, out);
+        } else {
+            self.writer.tool_args(key, &delta, out);
+        }
+        true
+    }
+
     fn mark_streamed(&mut self, key: u64) {
         if !self.streamed.contains(&key) {
             self.streamed.push(key);
@@ -157,6 +196,9 @@ impl Stream {
 impl Transcoder for Stream {
     fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
         if event.is_comment_only || event.data.is_empty() || self.writer.finished() {
+            return;
+        }
+        if self.fast_delta(event, out) {
             return;
         }
         let Ok(data) = serde_json::from_str::<Value>(&event.data) else {

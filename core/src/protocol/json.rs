@@ -31,6 +31,38 @@ pub fn str_at<'a>(body: &'a [u8], path: &[&str]) -> Option<Cow<'a, str>> {
     string_literal(body.get(find(body, path)?)?)
 }
 
+/// Calls `f` with the raw (still escaped) key and the value range of each member of the object
+/// starting at `object`, in order, until `f` returns false. `Some(true)` when every member was
+/// seen, `Some(false)` when `f` stopped, `None` when the object cannot be walked.
+pub fn members(
+    body: &[u8],
+    object: usize,
+    mut f: impl FnMut(&[u8], Range<usize>) -> bool,
+) -> Option<bool> {
+    let mut m = Members::new(body, skip_ws(body, object))?;
+    loop {
+        match m.step()? {
+            Step::End(_) => return Some(true),
+            Step::Member(member) => {
+                if !f(body.get(member.key)?, member.value) {
+                    return Some(false);
+                }
+            }
+        }
+    }
+}
+
+/// The range of the only element of the array at `array`; `None` if it has zero or several
+/// elements or cannot be walked.
+pub fn only_element(body: &[u8], array: Range<usize>) -> Option<Range<usize>> {
+    if body.get(array.start) != Some(&b'[') {
+        return None;
+    }
+    let start = skip_ws(body, array.start + 1);
+    let end = skip_value(body, start)?;
+    (body.get(skip_ws(body, end)) == Some(&b']')).then_some(start..end)
+}
+
 /// The boolean at `path`; `None` if absent or not `true`/`false`.
 pub fn bool_at(body: &[u8], path: &[&str]) -> Option<bool> {
     match body.get(find(body, path)?)? {

@@ -348,7 +348,7 @@ pub fn requests(
                 status, error, attempts, input_tokens, output_tokens, cache_read_tokens,
                 cache_creation_tokens, cache_creation_1h_tokens, cost_micros, priced, latency_ms,
                 ttft_ms, client_disconnected
-         FROM requests WHERE {clause} ORDER BY time_ms DESC, id DESC LIMIT {limit}"
+         FROM requests WHERE {clause} ORDER BY time_ms DESC, rowid DESC LIMIT {limit}"
     );
     let mut stmt = conn.prepare(&sql)?;
     let n = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {

@@ -1,6 +1,9 @@
 //! OpenAI Chat Completions: error shapes (shared by the Responses API), usage fields and
 //! stream chunks.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
 
@@ -82,6 +85,62 @@ pub fn body_usage(body: &[u8]) -> Usage {
     parse_at::<WireUsage>(body, &["usage"])
         .map(|w| w.to_usage())
         .unwrap_or_default()
+}
+
+/// Reads a plain text chunk with the byte scanner, without a JSON tree: one choice at index 0
+/// whose delta holds only `content` (a string) and perhaps `role`, no finish reason, no usage,
+/// no unknown members. Returns the chunk's `id` and the text; `None` for anything else (which
+/// then needs the general path).
+pub fn text_chunk(data: &[u8]) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
+    let raw = |r: &Range<usize>| data.get(r.clone()).unwrap_or_default();
+    let (mut id, mut choices) = (None, None);
+    let top = json::members(data, 0, |key, value| match key {
+        b"id" => {
+            id = Some(value);
+            true
+        }
+        b"choices" => {
+            choices = Some(value);
+            true
+        }
+        b"usage" => raw(&value) == b"null",
+        b"object"
+        | b"created"
+        | b"model"
+        | b"system_fingerprint"
+        | b"service_tier"
+        | b"obfuscation" => true,
+        _ => false,
+    });
+    let choice = (top == Some(true))
+        .then_some(choices)
+        .flatten()
+        .and_then(|c| json::only_element(data, c))?;
+    let mut delta = None;
+    let fields = json::members(data, choice.start, |key, value| match key {
+        b"index" => raw(&value) == b"0",
+        b"delta" => {
+            delta = Some(value);
+            true
+        }
+        b"finish_reason" | b"logprobs" => raw(&value) == b"null",
+        _ => false,
+    });
+    let delta = delta.filter(|_| fields == Some(true))?;
+    let mut content = None;
+    let only_text = json::members(data, delta.start, |key, value| match key {
+        b"content" => {
+            content = Some(value);
+            true
+        }
+        b"role" => true,
+        _ => false,
+    });
+    let text = content
+        .filter(|_| only_text == Some(true))
+        .and_then(|c| json::string_literal(raw(&c)))?;
+    let id = id.and_then(|r| json::string_literal(raw(&r)));
+    Some((id, text))
 }
 
 /// Observes one chat stream chunk.

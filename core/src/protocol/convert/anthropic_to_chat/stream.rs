@@ -93,69 +93,13 @@ impl Stream {
 }
 
 impl Stream {
-    /// A plain text chunk (nearly every chunk of an answer: one choice at index 0 whose delta
-    /// holds only `content`, and perhaps `role`, no finish reason, no usage) read with the byte
-    /// scanner instead of a JSON tree. True when the chunk was handled; anything else takes the
-    /// general path.
+    /// A plain text chunk (see [`openai_chat::text_chunk`]) without a JSON tree. True when the
+    /// chunk was handled.
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        use crate::protocol::json;
-        let data = event.data.as_bytes();
-        let raw = |r: &std::ops::Range<usize>| data.get(r.clone()).unwrap_or_default();
-        let (mut id, mut choices) = (None, None);
-        let top = json::members(data, 0, |key, value| match key {
-            b"id" => {
-                id = Some(value);
-                true
-            }
-            b"choices" => {
-                choices = Some(value);
-                true
-            }
-            b"usage" => raw(&value) == b"null",
-            b"object"
-            | b"created"
-            | b"model"
-            | b"system_fingerprint"
-            | b"service_tier"
-            | b"obfuscation" => true,
-            _ => false,
-        });
-        let Some(choice) = (top == Some(true))
-            .then_some(choices)
-            .flatten()
-            .and_then(|c| json::only_element(data, c))
+        let Some((id, text)) = crate::protocol::openai_chat::text_chunk(event.data.as_bytes())
         else {
             return false;
         };
-        let mut delta = None;
-        let fields = json::members(data, choice.start, |key, value| match key {
-            b"index" => raw(&value) == b"0",
-            b"delta" => {
-                delta = Some(value);
-                true
-            }
-            b"finish_reason" | b"logprobs" => raw(&value) == b"null",
-            _ => false,
-        });
-        let Some(delta) = delta.filter(|_| fields == Some(true)) else {
-            return false;
-        };
-        let mut content = None;
-        let only_text = json::members(data, delta.start, |key, value| match key {
-            b"content" => {
-                content = Some(value);
-                true
-            }
-            b"role" => true,
-            _ => false,
-        });
-        let Some(text) = content
-            .filter(|_| only_text == Some(true))
-            .and_then(|c| json::string_literal(raw(&c)))
-        else {
-            return false;
-        };
-        let id = id.and_then(|r| json::string_literal(raw(&r)));
         self.writer.start(id.as_deref(), out);
         self.writer.text(TEXT, &text, out);
         true

@@ -76,6 +76,39 @@ impl Stream {
         sse::encode(None, &chunk.to_string())
     }
 
+    /// A `response.output_text.delta` read with the byte scanner and answered with a chunk
+    /// written directly (members in the order a JSON tree would give). True when handled.
+    fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
+        use crate::protocol::json;
+        let data = event.data.as_bytes();
+        let kind = json::str_at(data, &["type"]);
+        let kind = kind.as_deref().or(event.event.as_deref());
+        if kind != Some("response.output_text.delta") {
+            return false;
+        }
+        let Some(delta) = json::str_at(data, &["delta"]) else {
+            return false;
+        };
+        if delta.is_empty() {
+            return true;
+        }
+        self.text_sent = true;
+        let mut b = Vec::with_capacity(delta.len() + self.id.len() + self.model.len() + 160);
+        b.extend_from_slice(b"data: {\"choices\":[{\"delta\":{\"content\":");
+        json::quote_into(&mut b, &delta);
+        b.extend_from_slice(
+            b"},\"finish_reason\":null,\"index\":0,\"logprobs\":null}],\"created\":",
+        );
+        b.extend_from_slice(itoa::Buffer::new().format(self.created).as_bytes());
+        b.extend_from_slice(b",\"id\":");
+        json::quote_into(&mut b, &self.id);
+        b.extend_from_slice(b",\"model\":");
+        json::quote_into(&mut b, &self.model);
+        b.extend_from_slice(b",\"object\":\"chat.completion.chunk\"}\n\n");
+        out.push(Bytes::from(b));
+        true
+    }
+
     fn delta(&mut self, delta: Value, out: &mut Vec<Bytes>) {
         self.ensure_started(None, out);
         let choices =
@@ -356,6 +389,9 @@ impl Transcoder for Stream {
     fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
         if self.finished || event.is_comment_only || event.is_done() || event.data.trim().is_empty()
         {
+            return;
+        }
+        if self.started && self.fast_text(event, out) {
             return;
         }
         let Ok(ev) = serde_json::from_str::<Value>(&event.data) else {

@@ -305,15 +305,30 @@ impl Stream {
                 json!({"item_id": id, "output_index": idx, "content_index": content_index, "part": empty}),
             );
         }
-        let fields = json!({"item_id": id, "output_index": idx, "content_index": content_index, "delta": text});
         if refusal {
+            let fields = json!({"item_id": id, "output_index": idx, "content_index": content_index, "delta": text});
             self.emit(out, "response.refusal.delta", fields);
         } else {
-            let mut fields = fields;
-            if let Some(m) = fields.as_object_mut() {
-                m.insert("logprobs".into(), json!([]));
-            }
-            self.emit(out, "response.output_text.delta", fields);
+            // The hot path: written directly, members in the order a JSON tree would give.
+            const KIND: &[u8] = b"response.output_text.delta";
+            let mut b = Vec::with_capacity(text.len() + id.len() + 2 * KIND.len() + 128);
+            b.extend_from_slice(b"event: ");
+            b.extend_from_slice(KIND);
+            b.extend_from_slice(b"\ndata: {\"content_index\":");
+            b.extend_from_slice(itoa::Buffer::new().format(content_index).as_bytes());
+            b.extend_from_slice(b",\"delta\":");
+            crate::protocol::json::quote_into(&mut b, text);
+            b.extend_from_slice(b",\"item_id\":");
+            crate::protocol::json::quote_into(&mut b, &id);
+            b.extend_from_slice(b",\"logprobs\":[],\"output_index\":");
+            b.extend_from_slice(itoa::Buffer::new().format(idx).as_bytes());
+            b.extend_from_slice(b",\"sequence_number\":");
+            b.extend_from_slice(itoa::Buffer::new().format(self.seq).as_bytes());
+            b.extend_from_slice(b",\"type\":\"");
+            b.extend_from_slice(KIND);
+            b.extend_from_slice(b"\"}\n\n");
+            self.seq += 1;
+            out.push(Bytes::from(b));
         }
     }
 
@@ -674,6 +689,15 @@ impl Transcoder for Stream {
         }
         if event.is_done() {
             self.complete(out);
+            return;
+        }
+        // Plain text chunks (nearly all of them, once the answer started) skip the JSON tree.
+        if self.started
+            && let Some((_, text)) = crate::protocol::openai_chat::text_chunk(event.data.as_bytes())
+        {
+            if !text.is_empty() {
+                self.text_delta(&text, false, out);
+            }
             return;
         }
         let Ok(chunk) = serde_json::from_str::<Value>(&event.data) else {

@@ -31,6 +31,9 @@ _relay() {
             relay,demo)
                 cmd="relay__subcmd__demo"
                 ;;
+            relay,doctor)
+                cmd="relay__subcmd__doctor"
+                ;;
             relay,generate)
                 cmd="relay__subcmd__generate"
                 ;;
@@ -90,6 +93,9 @@ _relay() {
                 ;;
             relay__subcmd__help,demo)
                 cmd="relay__subcmd__help__subcmd__demo"
+                ;;
+            relay__subcmd__help,doctor)
+                cmd="relay__subcmd__help__subcmd__doctor"
                 ;;
             relay__subcmd__help,generate)
                 cmd="relay__subcmd__help__subcmd__generate"
@@ -161,7 +167,7 @@ _relay() {
 
     case "${cmd}" in
         relay)
-            opts="-h -V --config --data-dir --help --version serve demo dash key config models usage requests bench completions generate help"
+            opts="-h -V --config --data-dir --help --version serve demo dash key config models usage requests bench doctor completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +486,28 @@ _relay() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        relay__subcmd__doctor)
+            opts="-h --offline --config --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         relay__subcmd__generate)
             opts="-h --out-dir --config --data-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -507,7 +535,7 @@ _relay() {
             return 0
             ;;
         relay__subcmd__help)
-            opts="serve demo dash key config models usage requests bench completions generate help"
+            opts="serve demo dash key config models usage requests bench doctor completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,6 +647,20 @@ _relay() {
             return 0
             ;;
         relay__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relay__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand usage 'Usage and cost from the ledger, grouped by model, key, account or day'
             cand requests 'Recent requests from the ledger, newest first'
             cand bench 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
+            cand doctor 'Check the setup: config, data dir, ledger, account secrets, upstream reachability'
             cand completions 'Print a shell completion script'
             cand generate 'Write man pages and completion scripts (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -203,6 +204,13 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'relay;doctor'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --offline 'Skip the upstream reachability checks'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'relay;completions'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
@@ -226,6 +234,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand usage 'Usage and cost from the ledger, grouped by model, key, account or day'
             cand requests 'Recent requests from the ledger, newest first'
             cand bench 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
+            cand doctor 'Check the setup: config, data dir, ledger, account secrets, upstream reachability'
             cand completions 'Print a shell completion script'
             cand generate 'Write man pages and completion scripts (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -265,6 +274,8 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help;requests'= {
         }
         &'relay;help;bench'= {
+        }
+        &'relay;help;doctor'= {
         }
         &'relay;help;completions'= {
         }

@@ -98,6 +98,14 @@ table or --json, with the design targets. Use a release build (`cargo build --re
         after_help = "Examples:\n  relay bench --quick\n  relay bench --rate 2000 --seconds 10 --json > bench.json\n  relay bench --pin"
     )]
     Bench(BenchArgs),
+    /// Check the setup: config, data dir, ledger, account secrets, upstream reachability
+    #[command(
+        long_about = "Check the setup and print a pass/fail table: the config file, the data dir (writable, \
+not open to other users), the admin token's permissions, the ledger's integrity, each account's secret, and \
+whether each upstream accepts connections (no request is sent; skip with --offline). Exit code 1 when a check \
+fails."
+    )]
+    Doctor(DoctorArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Write man pages and completion scripts (for packagers)
@@ -281,6 +289,13 @@ pub struct RequestsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Skip the upstream reachability checks
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]

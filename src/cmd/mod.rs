@@ -4,6 +4,7 @@ mod bench;
 mod config;
 mod dash;
 mod demo;
+mod doctor;
 mod generate;
 mod key;
 mod models;
@@ -43,6 +44,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Requests(args) => {
             crate::logging::init_stderr();
             usage::requests(&paths, &args)
+        }
+        Command::Doctor(args) => {
+            crate::logging::init_stderr();
+            doctor::run(&paths, &args)
         }
         Command::Bench(args) => {
             crate::logging::init_stderr();

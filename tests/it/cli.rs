@@ -360,3 +360,88 @@ fn bench_quick_reports_every_scenario_with_sane_numbers() {
     assert!(rss > 1.0 && rss < 4096.0, "{rss}");
     assert!(v["machine"]["cpus"].as_u64().unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn doctor_reports_secrets_permissions_ledger_and_reachability() {
+    let fake = crate::support::fake_upstream::FakeUpstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[accounts]]\nname = \"sim\"\nplatform = \"mock\"\n\n[[accounts]]\nname = \"up\"\nplatform = \"anthropic\"\nsecret = \"env:DOCTOR_KEY\"\nbase_url = \"{}\"\n\n[[accounts]]\nname = \"gone\"\nplatform = \"openai\"\nsecret = \"env:DOCTOR_KEY\"\nbase_url = \"http://127.0.0.1:9\"\n",
+            fake.url
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let doctor = |extra: &[&str], key: Option<&str>| {
+        let mut c = relay(dir.path());
+        c.arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("doctor")
+            .args(extra);
+        c.env_remove("DOCTOR_KEY");
+        if let Some(k) = key {
+            c.env("DOCTOR_KEY", k);
+        }
+        let out = run(&mut c);
+        let text = text(&out.stdout).replace(&dir.path().display().to_string(), "TMP");
+        (out.status.code(), text)
+    };
+    // A missing secret fails, naming the variable.
+    let (code, out) = doctor(&["--offline"], None);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FAIL    account up ") && l.contains("`DOCTOR_KEY` is not set")),
+        "{out}"
+    );
+    // With it, offline: all pass; the ledger and data dir do not exist yet.
+    let (code, out) = doctor(&["--offline"], Some("k"));
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        out,
+        "STATUS  CHECK                   DETAIL\n\
+         ok      config                  TMP/config.toml\n\
+         ok      data dir                TMP/data (created by the first `relay serve`)\n\
+         ok      account sim             simulated (mock), needs no secret\n\
+         ok      account up              secret from env:DOCTOR_KEY\n\
+         skip    account up reachable    --offline\n\
+         ok      account gone            secret from env:DOCTOR_KEY\n\
+         skip    account gone reachable  --offline\n\
+         all checks passed\n"
+    );
+    // Online: the fake upstream accepts connections, the closed port does not.
+    let (code, out) = doctor(&[], Some("k"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok      account up reachable")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FAIL    account gone reachable") && l.contains("127.0.0.1:9")),
+        "{out}"
+    );
+    // A data dir others can write to fails; a ledger is checked once it exists.
+    let ledger = relay_core::ledger::Ledger::open(&data).unwrap();
+    assert!(ledger.close(Duration::from_secs(5)));
+    let (_, out) = doctor(&["--offline"], Some("k"));
+    assert!(
+        out.contains("ok      ledger") && out.contains("integrity ok"),
+        "{out}"
+    );
+    assert!(out.contains("(mode 700)"), "{out}");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (code, out) = doctor(&["--offline"], Some("k"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("is writable by others (mode 777); run: chmod 700"),
+        "{out}"
+    );
+}

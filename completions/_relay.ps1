@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the relay (headless)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)')
             [CompletionResult]::new('dash', 'dash', [CompletionResultType]::ParameterValue, 'Attach the dashboard to a running relay')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'List upstream accounts (live from a running relay), pause and resume them')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create, list and revoke client keys')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Validate the config, show file locations, write a starter config')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
@@ -67,6 +68,61 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relay;account' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List accounts: live state from the running relay, else what the config says')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause an account on the running relay (no new requests until resumed)')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused account on the running relay')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relay;account;list' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The relay to ask [default: http:// + server.listen]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relay;account;pause' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The relay to act on [default: http:// + server.listen]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relay;account;resume' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The relay to act on [default: http:// + server.listen]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relay;account;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List accounts: live state from the running relay, else what the config says')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause an account on the running relay (no new requests until resumed)')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused account on the running relay')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relay;account;help;list' {
+            break
+        }
+        'relay;account;help;pause' {
+            break
+        }
+        'relay;account;help;resume' {
+            break
+        }
+        'relay;account;help;help' {
             break
         }
         'relay;key' {
@@ -260,6 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the relay (headless)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)')
             [CompletionResult]::new('dash', 'dash', [CompletionResultType]::ParameterValue, 'Attach the dashboard to a running relay')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'List upstream accounts (live from a running relay), pause and resume them')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create, list and revoke client keys')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Validate the config, show file locations, write a starter config')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models the configured accounts serve')
@@ -279,6 +336,21 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             break
         }
         'relay;help;dash' {
+            break
+        }
+        'relay;help;account' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List accounts: live state from the running relay, else what the config says')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause an account on the running relay (no new requests until resumed)')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused account on the running relay')
+            break
+        }
+        'relay;help;account;list' {
+            break
+        }
+        'relay;help;account;pause' {
+            break
+        }
+        'relay;help;account;resume' {
             break
         }
         'relay;help;key' {

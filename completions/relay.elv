@@ -27,6 +27,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand serve 'Run the relay (headless)'
             cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
             cand dash 'Attach the dashboard to a running relay'
+            cand account 'List upstream accounts (live from a running relay), pause and resume them'
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
@@ -61,6 +62,52 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;account'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List accounts: live state from the running relay, else what the config says'
+            cand pause 'Pause an account on the running relay (no new requests until resumed)'
+            cand resume 'Resume a paused account on the running relay'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;account;list'= {
+            cand --url 'The relay to ask [default: http:// + server.listen]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;account;pause'= {
+            cand --url 'The relay to act on [default: http:// + server.listen]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;account;resume'= {
+            cand --url 'The relay to act on [default: http:// + server.listen]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;account;help'= {
+            cand list 'List accounts: live state from the running relay, else what the config says'
+            cand pause 'Pause an account on the running relay (no new requests until resumed)'
+            cand resume 'Resume a paused account on the running relay'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;account;help;list'= {
+        }
+        &'relay;account;help;pause'= {
+        }
+        &'relay;account;help;resume'= {
+        }
+        &'relay;account;help;help'= {
         }
         &'relay;key'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
@@ -228,6 +275,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand serve 'Run the relay (headless)'
             cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
             cand dash 'Attach the dashboard to a running relay'
+            cand account 'List upstream accounts (live from a running relay), pause and resume them'
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
@@ -244,6 +292,17 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help;demo'= {
         }
         &'relay;help;dash'= {
+        }
+        &'relay;help;account'= {
+            cand list 'List accounts: live state from the running relay, else what the config says'
+            cand pause 'Pause an account on the running relay (no new requests until resumed)'
+            cand resume 'Resume a paused account on the running relay'
+        }
+        &'relay;help;account;list'= {
+        }
+        &'relay;help;account;pause'= {
+        }
+        &'relay;help;account;resume'= {
         }
         &'relay;help;key'= {
             cand create 'Create a client key; prints the secret as the only line on stdout'

@@ -31,6 +31,7 @@ complete -c relay -n "__fish_relay_needs_command" -s V -l version -d 'Print vers
 complete -c relay -n "__fish_relay_needs_command" -f -a "serve" -d 'Run the relay (headless)'
 complete -c relay -n "__fish_relay_needs_command" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
 complete -c relay -n "__fish_relay_needs_command" -f -a "dash" -d 'Attach the dashboard to a running relay'
+complete -c relay -n "__fish_relay_needs_command" -f -a "account" -d 'List upstream accounts (live from a running relay), pause and resume them'
 complete -c relay -n "__fish_relay_needs_command" -f -a "key" -d 'Create, list and revoke client keys'
 complete -c relay -n "__fish_relay_needs_command" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
 complete -c relay -n "__fish_relay_needs_command" -f -a "models" -d 'List the models the configured accounts serve'
@@ -56,6 +57,30 @@ complete -c relay -n "__fish_relay_using_subcommand dash" -l url -d 'The relay t
 complete -c relay -n "__fish_relay_using_subcommand dash" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand dash" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand dash" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "resume" -d 'Resume a paused account on the running relay'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l url -d 'The relay to ask [default: http:// + server.listen]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -l url -d 'The relay to act on [default: http:// + server.listen]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -l url -d 'The relay to act on [default: http:// + server.listen]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Resume a paused account on the running relay'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
@@ -160,19 +185,23 @@ complete -c relay -n "__fish_relay_using_subcommand generate" -l out-dir -d 'Dir
 complete -c relay -n "__fish_relay_using_subcommand generate" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "serve" -d 'Run the relay (headless)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "dash" -d 'Attach the dashboard to a running relay'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "bench" -d 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "doctor" -d 'Check the setup: config, data dir, ledger, account secrets, upstream reachability'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
-complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash key config models usage requests bench doctor completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "serve" -d 'Run the relay (headless)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "demo" -d 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "dash" -d 'Attach the dashboard to a running relay'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "account" -d 'List upstream accounts (live from a running relay), pause and resume them'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "key" -d 'Create, list and revoke client keys'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "config" -d 'Validate the config, show file locations, write a starter config'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "models" -d 'List the models the configured accounts serve'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "usage" -d 'Usage and cost from the ledger, grouped by model, key, account or day'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "requests" -d 'Recent requests from the ledger, newest first'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "bench" -d 'Measure what the relay adds: latency, throughput, first event, CPU, memory'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "doctor" -d 'Check the setup: config, data dir, ledger, account secrets, upstream reachability'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
+complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "resume" -d 'Resume a paused account on the running relay'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List client keys (never their secrets)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Revoke a client key'

@@ -60,6 +60,9 @@ accounts, keys, requests and spend. Uses the admin token from the data dir (the 
 account, p/r pause/resume it, c clear its cooldown, / filter requests, 1-5 toggle panels."
     )]
     Dash(DashArgs),
+    /// List upstream accounts (live from a running relay), pause and resume them
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Create, list and revoke client keys
     #[command(subcommand)]
     Key(KeyCommand),
@@ -289,6 +292,35 @@ pub struct RequestsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// List accounts: live state from the running relay, else what the config says
+    List(AccountListArgs),
+    /// Pause an account on the running relay (no new requests until resumed)
+    Pause(AccountNameArgs),
+    /// Resume a paused account on the running relay
+    Resume(AccountNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountListArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// The relay to ask [default: http:// + server.listen]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountNameArgs {
+    /// Account name
+    pub name: String,
+    /// The relay to act on [default: http:// + server.listen]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the exit code it wants.
 
+mod account;
 mod bench;
 mod config;
 mod dash;
@@ -25,6 +26,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&paths, args).await,
         Command::Demo(args) => demo::run(&paths, args).await,
         Command::Dash(args) => dash::run(&paths, &args).await,
+        Command::Account(cmd) => {
+            crate::logging::init_stderr();
+            account::run(&paths, cmd).await
+        }
         Command::Key(cmd) => {
             crate::logging::init_stderr();
             key::run(&paths, cmd)

@@ -445,3 +445,86 @@ async fn doctor_reports_secrets_permissions_ledger_and_reachability() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn account_list_pause_resume_against_a_running_relay_and_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    std::fs::write(
+        &cfg,
+        format!("[server]\nlisten = \"127.0.0.1:{port}\"\n\n[[accounts]]\nname = \"sim\"\nplatform = \"mock\"\nmodels = [\"*\"]\n"),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let cli = |args: &[&str]| {
+        let mut c = relay(dir.path());
+        c.arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args);
+        let out = run(&mut c);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, out, _) = cli(&["account", "list"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.starts_with("from the config (no relay running"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("sim   mock      configured")),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["account", "pause", "sim"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("act on a running relay"), "{err}");
+
+    let mut child = relay(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no ready line");
+        if line.starts_with("relay listening on ") {
+            break;
+        }
+    }
+    let (code, out, _) = cli(&["account", "list"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.starts_with(&format!("live from the relay at http://127.0.0.1:{port}")),
+        "{out}"
+    );
+    assert_eq!(cli(&["account", "pause", "sim"]).1, "sim: paused\n");
+    let (_, json, _) = cli(&["account", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["state"], "paused");
+    assert_eq!(cli(&["account", "resume", "sim"]).1, "sim: active\n");
+    let (code, _, err) = cli(&["account", "pause", "nope"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no account named `nope`"), "{err}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}

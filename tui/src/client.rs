@@ -50,6 +50,27 @@ impl Remote {
             .map_err(|e| e.to_string())
     }
 
+    /// The relay's status snapshot.
+    pub async fn status(&self) -> Result<Snapshot, String> {
+        let req = self.request("GET", "/relay/v1/status")?;
+        let resp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| format!("cannot connect to {}: {}", self.base, root_cause(&e)))?;
+        let status = resp.status();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(format!("{} answered {status}", self.base));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("unreadable status: {e}"))
+    }
+
     /// Sends an operator action; returns the line to show.
     pub async fn act(&self, action: &Action) -> String {
         let req = match self.request("POST", &action.path()) {

@@ -280,6 +280,8 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--interval-us', '--interval-us', [CompletionResultType]::ParameterName, 'Microseconds between upstream stream events [default: 0]')
             [CompletionResult]::new('--streams', '--streams', [CompletionResultType]::ParameterName, 'Long streams held open at once, for memory [default: 1000; quick 100]')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Warm-up requests each way, discarded [default: 500; quick 50]')
+            [CompletionResult]::new('--compare', '--compare', [CompletionResultType]::ParameterName, 'Also measure another gateway at URL with the same OpenAI-chat workload (configure it to forward `gpt-4o-mini` to http://127.0.0.1:PORT/v1, see --upstream-port)')
+            [CompletionResult]::new('--upstream-port', '--upstream-port', [CompletionResultType]::ParameterName, 'Port of the benchmark''s upstream [default: any free port]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
             [CompletionResult]::new('--quick', '--quick', [CompletionResultType]::ParameterName, 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams')

@@ -398,7 +398,7 @@ _relay() {
             return 0
             ;;
         relay__subcmd__bench)
-            opts="-h --quick --json --pin --requests --concurrency --rate --seconds --stream-runs --stream-concurrency --events --interval-us --streams --warmup --config --data-dir --help"
+            opts="-h --quick --json --pin --requests --concurrency --rate --seconds --stream-runs --stream-concurrency --events --interval-us --streams --warmup --compare --upstream-port --config --data-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -441,6 +441,14 @@ _relay() {
                     return 0
                     ;;
                 --warmup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compare)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upstream-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -243,6 +243,8 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --interval-us 'Microseconds between upstream stream events [default: 0]'
             cand --streams 'Long streams held open at once, for memory [default: 1000; quick 100]'
             cand --warmup 'Warm-up requests each way, discarded [default: 500; quick 50]'
+            cand --compare 'Also measure another gateway at URL with the same OpenAI-chat workload (configure it to forward `gpt-4o-mini` to http://127.0.0.1:PORT/v1, see --upstream-port)'
+            cand --upstream-port 'Port of the benchmark''s upstream [default: any free port]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
             cand --quick 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams'

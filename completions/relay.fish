@@ -168,6 +168,8 @@ complete -c relay -n "__fish_relay_using_subcommand bench" -l events -d 'Events 
 complete -c relay -n "__fish_relay_using_subcommand bench" -l interval-us -d 'Microseconds between upstream stream events [default: 0]' -r
 complete -c relay -n "__fish_relay_using_subcommand bench" -l streams -d 'Long streams held open at once, for memory [default: 1000; quick 100]' -r
 complete -c relay -n "__fish_relay_using_subcommand bench" -l warmup -d 'Warm-up requests each way, discarded [default: 500; quick 50]' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l compare -d 'Also measure another gateway at URL with the same OpenAI-chat workload (configure it to forward `gpt-4o-mini` to http://127.0.0.1:PORT/v1, see --upstream-port)' -r
+complete -c relay -n "__fish_relay_using_subcommand bench" -l upstream-port -d 'Port of the benchmark\'s upstream [default: any free port]' -r
 complete -c relay -n "__fish_relay_using_subcommand bench" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand bench" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand bench" -l quick -d 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams'

@@ -371,6 +371,13 @@ pub struct BenchArgs {
     /// Warm-up requests each way, discarded [default: 500; quick 50]
     #[arg(long, value_name = "W")]
     pub warmup: Option<usize>,
+    /// Also measure another gateway at URL with the same OpenAI-chat workload (configure it to
+    /// forward `gpt-4o-mini` to http://127.0.0.1:PORT/v1, see --upstream-port)
+    #[arg(long, value_name = "URL")]
+    pub compare: Option<String>,
+    /// Port of the benchmark's upstream [default: any free port]
+    #[arg(long, value_name = "PORT")]
+    pub upstream_port: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

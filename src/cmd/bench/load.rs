@@ -166,6 +166,9 @@ pub struct Target {
     /// Responses requests go out as what the upstream serves them from (Anthropic streams):
     /// the direct baseline of the conversion scenario.
     direct: bool,
+    /// Another gateway: a stream is complete when it ends with `[DONE]`, however it splits
+    /// the text into chunks.
+    pub lenient: bool,
 }
 
 impl Target {
@@ -175,6 +178,7 @@ impl Target {
             base,
             events,
             direct,
+            lenient: false,
         }
     }
 
@@ -214,6 +218,7 @@ impl Target {
     fn expected_events(&self, kind: Kind) -> Option<usize> {
         match kind {
             Kind::Chat | Kind::Msg => Some(0),
+            Kind::ChatStream if self.lenient => None,
             Kind::ChatStream | Kind::MsgStream => Some(self.events),
             Kind::RespStream if self.direct => Some(self.events),
             Kind::RespStream => None,
@@ -280,6 +285,7 @@ async fn exchange(
         let events = text.lines().filter(|l| l.starts_with("data:")).count();
         let complete = match target.expected_events(kind) {
             Some(expected) => events == expected,
+            None if kind == Kind::ChatStream => text.trim_end().ends_with("data: [DONE]"),
             None => text.contains("event: response.completed"),
         };
         if !complete || all.is_empty() {
@@ -385,6 +391,7 @@ pub fn open_loop(
     targets: [&Target; 2],
     rate: usize,
     seconds: usize,
+    kinds: &'static [Kind],
 ) -> [Run; 2] {
     let period = Duration::from_secs_f64(1.0 / rate as f64);
     let block = (rate / 4).max(1);
@@ -395,7 +402,7 @@ pub fn open_loop(
         if let Some(wait) = at.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
-        let (side, kind) = ((i / block) % 2, PLAIN[i % PLAIN.len()]);
+        let (side, kind) = ((i / block) % 2, kinds[i % kinds.len()]);
         let target = targets[side].clone();
         let task = rt.spawn(exchange(client.clone(), target, kind, at, None));
         tasks.push((side, task));

@@ -209,7 +209,7 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         held: Mutex::new(Vec::new()),
         interval: opts.interval,
     });
-    let up_addr = upstream::start(&up_rt, upstream.clone())?;
+    let up_addr = upstream::start(&up_rt, upstream.clone(), args.upstream_port.unwrap_or(0))?;
     let dir = tempfile::tempdir()?;
     let relay =
         load::start_relay(&bin, dir.path(), up_addr, args.pin).map_err(anyhow::Error::msg)?;
@@ -274,7 +274,7 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "fixed rate: {rate} requests/s for {secs} s each way, alternating…"
     ));
     let cpu = load::cpu_secs(pid);
-    let fixed = load::open_loop(&rt, &client, [&direct, &through], rate, secs);
+    let fixed = load::open_loop(&rt, &client, [&direct, &through], rate, secs, &PLAIN);
     #[expect(clippy::cast_precision_loss, reason = "a count")]
     let fixed_cpu = (load::cpu_secs(pid) - cpu) * 1e6 / (rate * secs).max(1) as f64;
     std::thread::sleep(Duration::from_millis(500));
@@ -296,6 +296,26 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let version = format!("relay {}", env!("CARGO_PKG_VERSION"));
     drop(relay);
 
+    // The same OpenAI-chat workload through another gateway configured to forward to this
+    // upstream (see --upstream-port), measured against the same direct baseline.
+    let compared = args.compare.as_ref().map(|url| {
+        let mut other = Target::new(url, events, false);
+        other.lenient = true;
+        const CHAT: [Kind; 1] = [Kind::Chat];
+        const CHAT_STREAM: [Kind; 1] = [Kind::ChatStream];
+        progress(&format!(
+            "comparing {url}: warm-up, closed loop, fixed rate, streams…"
+        ));
+        let _ =
+            [&direct, &other].map(|t| load::closed_loop(&rt, &client, t, &CHAT, opts.warmup, c));
+        let plain =
+            [&direct, &other].map(|t| load::closed_loop(&rt, &client, t, &CHAT, opts.requests, c));
+        let fixed = load::open_loop(&rt, &client, [&direct, &other], rate, secs, &CHAT);
+        let streams = [&direct, &other]
+            .map(|t| load::closed_loop(&rt, &client, t, &CHAT_STREAM, opts.stream_runs, sc));
+        (url.clone(), plain, fixed, streams)
+    });
+
     let mut errors = Vec::new();
     for h in &held {
         if h.arrived < s {
@@ -310,6 +330,12 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let runs = [&plain, &streams, &converted, &fixed];
     let all = warm.iter().chain(runs).flatten();
+    let mut compare_errors = Vec::new();
+    if let Some((url, p, f, st)) = &compared {
+        for r in p.iter().chain(f).chain(st) {
+            compare_errors.extend(r.errors.iter().take(5).map(|e| format!("{url}: {e}")));
+        }
+    }
     let all = all.chain(held.iter().map(|h| &h.run));
     errors.extend(all.flat_map(|r| r.errors.iter().cloned()));
 
@@ -354,6 +380,26 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         None,
         Some(converted_cpu),
     );
+    if let Some((url, p, f, st)) = &compared {
+        let name = format!("compare {url}: chat, closed loop, conc {c}");
+        t.latencies(&name, "latency", p, |o| o.total, [None, None]);
+        t.push(
+            &name,
+            "throughput (req/s)",
+            Some(p[0].rate()),
+            Some(p[1].rate()),
+        );
+        let name = format!(
+            "compare {url}: chat, {} req/s × {} s",
+            opts.rate, opts.seconds
+        );
+        t.latencies(&name, "latency", f, |o| o.total, [None, None]);
+        let name = format!(
+            "compare {url}: chat streams, {} × {events} events",
+            opts.stream_runs
+        );
+        t.latencies(&name, "first event", st, |o| o.first, [None, None]);
+    }
     let [h1, h2] = &held;
     let name = "relay memory";
     t.push(name, "RSS idle after start (MB)", None, Some(rss_start));
@@ -404,6 +450,7 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             "quick": args.quick,
             "lines": t.lines,
             "failed_requests": errors.len(),
+            "compare_errors": compare_errors,
             "errors": errors.iter().take(20).collect::<Vec<_>>(),
         });
         format!("{}\n", serde_json::to_string_pretty(&v)?)
@@ -423,10 +470,16 @@ fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         s.push_str("- direct = client → fake upstream; relay = client → relay → fake upstream; added = relay − direct\n\n");
         s.push_str(&t.markdown());
         s.push_str(&format!("\nfailed requests: {}\n", errors.len()));
+        if !compare_errors.is_empty() {
+            s.push_str(&format!(
+                "compared gateway errors (not counted above): {}\n",
+                compare_errors.len()
+            ));
+        }
         s
     };
     crate::output::print(&out)?;
-    for e in errors.iter().take(20) {
+    for e in errors.iter().chain(&compare_errors).take(20) {
         progress(&format!("error: {e}"));
     }
     Ok(ExitCode::from(u8::from(!errors.is_empty())))

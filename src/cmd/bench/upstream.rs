@@ -200,9 +200,9 @@ async fn handle(
     Ok(resp)
 }
 
-/// Serves `up` on a loopback port on `rt`.
-pub fn start(rt: &Runtime, up: Arc<Upstream>) -> std::io::Result<SocketAddr> {
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+/// Serves `up` on loopback port `port` (0: any free one) on `rt`.
+pub fn start(rt: &Runtime, up: Arc<Upstream>, port: u16) -> std::io::Result<SocketAddr> {
+    let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
     let addr = listener.local_addr()?;
     rt.spawn(async move {
         loop {

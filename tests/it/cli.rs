@@ -485,30 +485,7 @@ async fn account_list_pause_resume_against_a_running_relay_and_from_the_config()
     assert_eq!(code, Some(2));
     assert!(err.contains("act on a running relay"), "{err}");
 
-    let mut child = relay(dir.path())
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("serve")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("no ready line");
-        if line.starts_with("relay listening on ") {
-            break;
-        }
-    }
+    let served = crate::support::serve_binary(&cfg, &data, &[], false);
     let (code, out, _) = cli(&["account", "list"]);
     assert_eq!(code, Some(0));
     assert!(
@@ -523,8 +500,5 @@ async fn account_list_pause_resume_against_a_running_relay_and_from_the_config()
     let (code, _, err) = cli(&["account", "pause", "nope"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("no account named `nope`"), "{err}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    drop(served);
 }

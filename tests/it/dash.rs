@@ -1,14 +1,13 @@
 //! `relay dash` end to end: the real binary in tmux, attached to a real `relay serve`, shows
 //! the accounts and a failover made through the fake upstream, and quits cleanly on `q`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::fake_upstream::{FakeUpstream, Reply};
 use crate::support::{KEY, key_block, post};
 
-const BIN: &str = env!("CARGO_BIN_EXE_relay");
+use crate::support::BIN;
 
 struct Tmux {
     socket: String,
@@ -72,32 +71,8 @@ async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
     )
     .unwrap();
     let data = dir.path().join("data");
-    let mut relay = Command::new(BIN)
-        .env("UP", "sk-up")
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(relay.stderr.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let url = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("no ready line");
-        if let Some(u) = line.strip_prefix("relay listening on ") {
-            break u.to_owned();
-        }
-    };
+    let served = crate::support::serve_binary(&cfg, &data, &[("UP", "sk-up")], true);
+    let url = served.url.clone();
 
     let tmux = Tmux {
         socket: format!("relay-test-{}", std::process::id()),
@@ -174,8 +149,5 @@ async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &relay.id().to_string()])
-        .status();
-    let _ = relay.wait();
+    drop(served);
 }

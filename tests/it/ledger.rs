@@ -2,9 +2,8 @@
 //! included), budgets answered in each dialect, totals surviving a restart, and rows surviving
 //! `kill -9`.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use relay_core::ledger::query::{self, Filter, RequestRow};
@@ -329,7 +328,7 @@ async fn budgets_start_from_what_the_ledger_holds_after_a_restart() {
     relay.stop().await;
 }
 
-const BIN: &str = env!("CARGO_BIN_EXE_relay");
+use crate::support::BIN;
 
 #[tokio::test]
 async fn kill_9_during_50_streams_loses_no_finished_row_and_marks_the_rest_interrupted() {
@@ -346,32 +345,8 @@ async fn kill_9_during_50_streams_loses_no_finished_row_and_marks_the_rest_inter
     )
     .unwrap();
     let data = dir.path().join("data");
-    let mut child = Command::new(BIN)
-        .env("UP", "sk-up")
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let url = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("no ready line");
-        if let Some(u) = line.strip_prefix("relay listening on ") {
-            break u.to_owned();
-        }
-    };
+    let served = crate::support::serve_binary(&cfg, &data, &[("UP", "sk-up")], true);
+    let url = served.url.clone();
     let body = r#"{"model":"claude-sonnet-4-5","max_tokens":9,"messages":[]}"#;
     let mut finished = Vec::new();
     for _ in 0..10 {
@@ -407,11 +382,11 @@ async fn kill_9_during_50_streams_loses_no_finished_row_and_marks_the_rest_inter
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let status = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
+        .args(["-KILL", &served.child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let _ = child.wait();
+    drop(served);
     for s in streams {
         let _ = s.await;
     }

@@ -330,3 +330,62 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("UP_ANTHROPIC", "sk-ant-upstream-canary"),
     ("UP_OPENAI", "sk-openai-upstream-canary"),
 ];
+
+/// The `relay` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_relay");
+
+/// A `relay serve` child process started by [`serve_binary`]; killed when dropped.
+pub struct Served {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT` from its ready line.
+    pub url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `relay --config CFG --data-dir DATA serve` (on `--listen 127.0.0.1:0` unless the
+/// config sets the address, when `listen` is false) with `env`, and waits for its ready line.
+pub fn serve_binary(
+    cfg: &std::path::Path,
+    data: &std::path::Path,
+    env: &[(&str, &str)],
+    listen: bool,
+) -> Served {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.envs(env.iter().copied())
+        .arg("--config")
+        .arg(cfg)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("serve");
+    if listen {
+        cmd.args(["--listen", "127.0.0.1:0"]);
+    }
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("no ready line");
+        if let Some(u) = line.strip_prefix("relay listening on ") {
+            break u.to_owned();
+        }
+    };
+    Served { child, url }
+}

@@ -60,10 +60,16 @@ async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
     let fake = FakeUpstream::start().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
+    // A fixed port, so that a restarted relay is found at the same address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     std::fs::write(
         &cfg,
         format!(
-            "[[accounts]]\nname = \"first-acct\"\nplatform = \"anthropic\"\nsecret = \"env:UP\"\nbase_url = \"{url}\"\npriority = 10\n\n\
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n\n[[accounts]]\nname = \"first-acct\"\nplatform = \"anthropic\"\nsecret = \"env:UP\"\nbase_url = \"{url}\"\npriority = 10\n\n\
              [[accounts]]\nname = \"second-acct\"\nplatform = \"anthropic\"\nsecret = \"env:UP\"\nbase_url = \"{url}\"\npriority = 20\n\n{}",
             key_block(),
             url = fake.url
@@ -71,7 +77,7 @@ async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
     )
     .unwrap();
     let data = dir.path().join("data");
-    let served = crate::support::serve_binary(&cfg, &data, &[("UP", "sk-up")], true);
+    let served = crate::support::serve_binary(&cfg, &data, &[("UP", "sk-up")], false);
     let url = served.url.clone();
 
     let tmux = Tmux {
@@ -128,6 +134,13 @@ async fn relay_dash_in_tmux_shows_accounts_and_a_failover() {
         .status()
         .unwrap();
     tmux.wait_for(&["first-acct: active", "first-acct cooldown cleared"]);
+
+    // The relay goes away: the dashboard says so and keeps trying; when a relay is back on
+    // the same address, it is live again by itself.
+    drop(served);
+    tmux.wait_for(&["reconnecting, attempt"]);
+    let served = crate::support::serve_binary(&cfg, &data, &[("UP", "sk-up")], false);
+    tmux.wait_for(&[" live ", "first-acct"]);
 
     // `q` quits and gives the terminal back.
     tmux.cmd()

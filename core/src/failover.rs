@@ -44,6 +44,24 @@ pub enum Failure {
     StreamBroken,
 }
 
+impl std::fmt::Display for Failure {
+    /// In words, for operators: `HTTP 429 (retry after 30s)`, `connection failed` ...
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Status {
+                status,
+                retry_after: Some(d),
+            } => write!(f, "HTTP {status} (retry after {}s)", d.as_secs()),
+            Failure::Status { status, .. } => write!(f, "HTTP {status}"),
+            Failure::Connect => f.write_str("connection failed"),
+            Failure::Timeout => f.write_str("no response in time"),
+            Failure::StreamError { kind: Some(k) } => write!(f, "error event `{k}` first"),
+            Failure::StreamError { kind: None } => f.write_str("error event first"),
+            Failure::StreamBroken => f.write_str("stream broke before the first event"),
+        }
+    }
+}
+
 /// What to do with the account and the request after an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

@@ -239,3 +239,104 @@ async fn the_admin_api_answers_only_on_loopback() {
     let _ = tx.send(());
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn no_secret_reaches_the_admin_api_metrics_events_or_the_ledger() {
+    use crate::support::{SECRETS, two_accounts};
+    let fake = FakeUpstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let options = relay_core::gateway::Options {
+        admin_token: Some(TOKEN.into()),
+        ledger: Some(relay_core::ledger::Ledger::open(dir.path()).unwrap()),
+        ..Default::default()
+    };
+    let relay = Relay::start_with(&two_accounts(), &fake.url, SECRETS, options).await;
+    let req = http::Request::get(format!("{}/relay/v1/events", relay.url))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap();
+    let events = crate::support::client().request(req).await.unwrap();
+    let mut events = events.into_body();
+    for (path, body) in [
+        (
+            "/v1/messages",
+            r#"{"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[]}"#,
+        ),
+        ("/v1/chat/completions", r#"{"model":"gpt-5","messages":[]}"#),
+        (
+            "/v1/responses",
+            r#"{"model":"claude-sonnet-4-5","input":"hi"}"#,
+        ),
+    ] {
+        assert_eq!(
+            post(&format!("{}{path}", relay.url), Some(KEY), body)
+                .await
+                .status,
+            200
+        );
+    }
+    // An upstream that refuses the credential, so errors are recorded too.
+    fake.push(crate::support::fake_upstream::Reply::Json {
+        status: 401,
+        headers: vec![],
+        body: r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#.into(),
+    });
+    let _ = post(
+        &format!("{}/v1/messages", relay.url),
+        Some(KEY),
+        r#"{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]}"#,
+    )
+    .await;
+    let mut seen = String::new();
+    seen.push_str(
+        &admin(
+            "GET",
+            &format!("{}/relay/v1/status", relay.url),
+            Some(TOKEN),
+        )
+        .await
+        .text(),
+    );
+    seen.push_str(
+        &admin("GET", &format!("{}/metrics", relay.url), Some(TOKEN))
+            .await
+            .text(),
+    );
+    // The event stream, until the totals of all four requests have been published.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut streamed = String::new();
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, events.frame()).await {
+        if let Ok(data) = frame.into_data() {
+            streamed.push_str(&String::from_utf8_lossy(&data));
+        }
+        if streamed.contains("event: totals") && streamed.contains("\"requests_today\":4") {
+            break;
+        }
+    }
+    seen.push_str(&streamed);
+    // Operator-facing errors are words, not debug dumps.
+    assert!(seen.contains("credentials refused (HTTP 401)"), "{seen}");
+    assert!(!seen.contains("Status {"), "{seen}");
+    relay.stop().await;
+    let conn = relay_core::ledger::open_read_only(dir.path())
+        .unwrap()
+        .unwrap();
+    let rows = relay_core::ledger::query::requests(&conn, &Default::default(), 1000).unwrap();
+    assert_eq!(rows.len(), 4);
+    seen.push_str(&serde_json::to_string(&rows).unwrap());
+    let file = std::fs::read(dir.path().join(relay_core::ledger::FILE_NAME)).unwrap();
+    seen.push_str(&String::from_utf8_lossy(&file));
+    assert!(
+        seen.contains("request_finished") && seen.contains("relay_requests_total"),
+        "{seen}"
+    );
+    for (_, secret) in SECRETS {
+        assert!(!seen.contains(secret), "upstream secret leaked");
+        assert!(
+            !seen.contains(&secret[secret.len() - 10..]),
+            "part of an upstream secret leaked"
+        );
+    }
+    assert!(!seen.contains(KEY), "client key leaked");
+    assert!(!seen.contains(TOKEN), "admin token leaked");
+}

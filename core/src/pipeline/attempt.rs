@@ -304,7 +304,7 @@ fn penalize(shared: &Shared, account: &Account, failure: &Failure, action: Actio
             account.health.set_auth_error();
             account
                 .health
-                .record_error(format!("credentials refused ({failure:?})"));
+                .record_error(format!("credentials refused ({failure})"));
             shared.sticky.unbind_account(account.name());
             tracing::warn!(
                 account = account.name(),
@@ -318,7 +318,7 @@ fn penalize(shared: &Shared, account: &Account, failure: &Failure, action: Actio
         }
     };
     let until = account.health.cool(now + duration, why);
-    account.health.record_error(format!("{why} ({failure:?})"));
+    account.health.record_error(format!("{why} ({failure})"));
     let remaining = until.saturating_duration_since(now);
     shared.bus.publish(Event::CooldownSet {
         account: account.name().to_owned(),

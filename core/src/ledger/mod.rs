@@ -250,7 +250,7 @@ pub fn integrity_check(data_dir: &Path) -> Result<String, LedgerError> {
 
 /// Creates `dir` (and missing parents); a directory created here is private to the user (0700
 /// on Unix). An existing directory is left as it is.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -56,7 +56,7 @@ pub fn load_or_create_token(data_dir: &Path) -> std::io::Result<String> {
         "ra-{}",
         raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
-    std::fs::create_dir_all(data_dir)?;
+    crate::ledger::create_private_dir(data_dir)?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -582,6 +582,29 @@ mod tests {
         d.push(&data, &mut out).unwrap();
         let ev = out.pop().unwrap();
         (ev.event.unwrap_or_default(), ev.data)
+    }
+
+    #[test]
+    fn the_admin_token_is_created_private_once_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let first = load_or_create_token(&data).unwrap();
+        assert!(first.starts_with("ra-") && first.len() == 3 + 48, "{first}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(data.join(TOKEN_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(load_or_create_token(&data).unwrap(), first);
+        assert_eq!(read_token(&data).unwrap(), first);
+        assert_ne!(
+            load_or_create_token(&dir.path().join("other")).unwrap(),
+            first
+        );
     }
 
     #[tokio::test]

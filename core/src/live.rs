@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -66,9 +65,4 @@ impl Live {
         v.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id)));
         v
     }
-}
-
-/// `t` as Unix milliseconds.
-pub fn unix_ms(t: SystemTime) -> i64 {
-    crate::ledger::unix_ms(t)
 }

@@ -304,7 +304,24 @@ fn completions_and_help_do_not_panic() {
 #[test]
 fn bench_quick_reports_every_scenario_with_sane_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(relay(dir.path()).args(["bench", "--quick", "--json"]));
+    // `--compare` is pointed at the benchmark's own upstream (a "gateway" that adds nothing),
+    // which exercises the comparison without another gateway installed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let compare = format!("http://127.0.0.1:{port}");
+    let out = run(relay(dir.path()).args([
+        "bench",
+        "--quick",
+        "--json",
+        "--upstream-port",
+        &port,
+        "--compare",
+        &compare,
+    ]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["failed_requests"], 0, "{v:#}");
@@ -359,6 +376,21 @@ fn bench_quick_reports_every_scenario_with_sane_numbers() {
         .unwrap();
     assert!(rss > 1.0 && rss < 4096.0, "{rss}");
     assert!(v["machine"]["cpus"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        v["compare_errors"].as_array().map(Vec::len),
+        Some(0),
+        "{v:#}"
+    );
+    let other = find(
+        &format!("compare {compare}: chat, closed loop"),
+        "throughput (req/s)",
+    );
+    assert!(other["relay"].as_f64().unwrap() > 0.0, "{other}");
+    let first = find(
+        &format!("compare {compare}: chat streams"),
+        "first event p50 (ms)",
+    );
+    assert!(first["relay"].as_f64().unwrap() > 0.0, "{first}");
 }
 
 #[tokio::test]

@@ -197,9 +197,7 @@ pub fn usage(
     let mut rows = stmt.query(params_from_iter(values))?;
     let mut named: std::collections::HashMap<String, UsageLine> = std::collections::HashMap::new();
     let mut buckets: std::collections::HashMap<i64, UsageLine> = std::collections::HashMap::new();
-    let n = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
-        Ok(u64::try_from(r.get::<_, Option<i64>>(i)?.unwrap_or(0)).unwrap_or(0))
-    };
+    let n = count;
     while let Some(r) = rows.next()? {
         let line = if by == GroupBy::Day {
             buckets.entry(r.get::<_, i64>(0)?).or_default()
@@ -351,9 +349,7 @@ pub fn requests(
          FROM requests WHERE {clause} ORDER BY time_ms DESC, rowid DESC LIMIT {limit}"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let n = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
-        Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
-    };
+    let n = count;
     let rows = stmt.query_map(params_from_iter(values), |r| {
         let time_ms: i64 = r.get(1)?;
         let micros = n(r, 17)?;
@@ -426,9 +422,7 @@ pub fn month_to_date(
          FROM requests WHERE time_ms >= ?1 AND state != 'open' GROUP BY 1, 2, 3"
     ))?;
     let rows = stmt.query_map([month_start_ms, day_start_ms], |r| {
-        let n = |i: usize| -> rusqlite::Result<u64> {
-            Ok(u64::try_from(r.get::<_, Option<i64>>(i)?.unwrap_or(0)).unwrap_or(0))
-        };
+        let n = |i: usize| count(r, i);
         Ok(Seed {
             key: r.get(0)?,
             account: r.get(1)?,
@@ -439,6 +433,11 @@ pub fn month_to_date(
         })
     })?;
     rows.collect()
+}
+
+/// A count or sum column as `u64` (NULL, from an empty sum, and negatives are 0).
+fn count(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    Ok(u64::try_from(r.get::<_, Option<i64>>(i)?.unwrap_or(0)).unwrap_or(0))
 }
 
 /// Parses a report bound: a duration back from `now` (`7d`, `24h`, `30m`, `2w`), `today`,

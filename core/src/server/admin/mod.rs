@@ -227,18 +227,16 @@ pub fn snapshot(shared: &Shared) -> Snapshot {
         .map(|a| {
             let s = spend(a.name());
             let occ = a.slots.occupancy();
+            let cooling = a
+                .health
+                .cooling_until(now)
+                .map(|u| wall + u.saturating_duration_since(now));
             AccountStatus {
                 name: a.name().to_owned(),
                 platform: a.platform().as_str().to_owned(),
                 state: a.health.state(a.config.enabled, now).as_str().to_owned(),
-                cooldown_until: a
-                    .health
-                    .cooling_until(now)
-                    .map(|u| crate::ids::rfc3339(wall + u.saturating_duration_since(now))),
-                cooldown_until_ms: a
-                    .health
-                    .cooling_until(now)
-                    .map(|u| crate::ledger::unix_ms(wall + u.saturating_duration_since(now))),
+                cooldown_until: cooling.map(crate::ids::rfc3339),
+                cooldown_until_ms: cooling.map(crate::ledger::unix_ms),
                 cooldown_reason: a.health.cooldown_reason(now).map(str::to_owned),
                 slots: Slots {
                     in_use: occ.in_use,

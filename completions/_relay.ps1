@@ -75,10 +75,30 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List accounts: live state from the running relay, else what the config says')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an account from the config and delete its stored secret')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one tiny real request through an account; report status, latency and rate limits')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause an account on the running relay (no new requests until resumed)')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused account on the running relay')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'relay;account;add' {
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'The provider')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'How the account authenticates (for subscription logins use `account login` or `account import`)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Another endpoint speaking the platform''s API')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'Lower is preferred [default: 50]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Max requests in flight on this account [default: 3]')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Groups it serves (repeatable) [default: default]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model patterns it serves (repeatable) [default: the platform''s]')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Send this account''s traffic through a proxy (http://, socks5://, socks5h://)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'relay;account;list' {
@@ -88,6 +108,39 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relay;account;remove' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relay;account;test' {
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model to ask [default: the platform''s cheapest]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of lines')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'relay;account;login' {
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'Whose login')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'relay;account;import' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Account name [default: claude-code or codex]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The credentials file [default: where the CLI keeps it]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/relay/config.toml]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory for the ledger and admin token [default: ~/.local/share/relay]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'relay;account;pause' {
@@ -107,13 +160,33 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             break
         }
         'relay;account;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List accounts: live state from the running relay, else what the config says')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an account from the config and delete its stored secret')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one tiny real request through an account; report status, latency and rate limits')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause an account on the running relay (no new requests until resumed)')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused account on the running relay')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
+        'relay;account;help;add' {
+            break
+        }
         'relay;account;help;list' {
+            break
+        }
+        'relay;account;help;remove' {
+            break
+        }
+        'relay;account;help;test' {
+            break
+        }
+        'relay;account;help;login' {
+            break
+        }
+        'relay;account;help;import' {
             break
         }
         'relay;account;help;pause' {
@@ -341,12 +414,32 @@ Register-ArgumentCompleter -Native -CommandName 'relay' -ScriptBlock {
             break
         }
         'relay;help;account' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List accounts: live state from the running relay, else what the config says')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove an account from the config and delete its stored secret')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send one tiny real request through an account; report status, latency and rate limits')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause an account on the running relay (no new requests until resumed)')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused account on the running relay')
             break
         }
+        'relay;help;account;add' {
+            break
+        }
         'relay;help;account;list' {
+            break
+        }
+        'relay;help;account;remove' {
+            break
+        }
+        'relay;help;account;test' {
+            break
+        }
+        'relay;help;account;login' {
+            break
+        }
+        'relay;help;account;import' {
             break
         }
         'relay;help;account;pause' {

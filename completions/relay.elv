@@ -68,10 +68,29 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand add 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
             cand list 'List accounts: live state from the running relay, else what the config says'
+            cand remove 'Remove an account from the config and delete its stored secret'
+            cand test 'Send one tiny real request through an account; report status, latency and rate limits'
+            cand login 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring'
+            cand import 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)'
             cand pause 'Pause an account on the running relay (no new requests until resumed)'
             cand resume 'Resume a paused account on the running relay'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'relay;account;add'= {
+            cand --platform 'The provider'
+            cand --auth 'How the account authenticates (for subscription logins use `account login` or `account import`)'
+            cand --base-url 'Another endpoint speaking the platform''s API'
+            cand --priority 'Lower is preferred [default: 50]'
+            cand --concurrency 'Max requests in flight on this account [default: 3]'
+            cand --group 'Groups it serves (repeatable) [default: default]'
+            cand --model 'Model patterns it serves (repeatable) [default: the platform''s]'
+            cand --proxy 'Send this account''s traffic through a proxy (http://, socks5://, socks5h://)'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;account;list'= {
             cand --url 'The relay to ask [default: http:// + server.listen]'
@@ -80,6 +99,35 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'relay;account;remove'= {
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;account;test'= {
+            cand --model 'The model to ask [default: the platform''s cheapest]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --json 'Print JSON instead of lines'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'relay;account;login'= {
+            cand --platform 'Whose login'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'relay;account;import'= {
+            cand --name 'Account name [default: claude-code or codex]'
+            cand --file 'The credentials file [default: where the CLI keeps it]'
+            cand --config 'Config file [default: ~/.config/relay/config.toml]'
+            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;account;pause'= {
             cand --url 'The relay to act on [default: http:// + server.listen]'
@@ -96,12 +144,27 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --help 'Print help'
         }
         &'relay;account;help'= {
+            cand add 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
             cand list 'List accounts: live state from the running relay, else what the config says'
+            cand remove 'Remove an account from the config and delete its stored secret'
+            cand test 'Send one tiny real request through an account; report status, latency and rate limits'
+            cand login 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring'
+            cand import 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)'
             cand pause 'Pause an account on the running relay (no new requests until resumed)'
             cand resume 'Resume a paused account on the running relay'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
+        &'relay;account;help;add'= {
+        }
         &'relay;account;help;list'= {
+        }
+        &'relay;account;help;remove'= {
+        }
+        &'relay;account;help;test'= {
+        }
+        &'relay;account;help;login'= {
+        }
+        &'relay;account;help;import'= {
         }
         &'relay;account;help;pause'= {
         }
@@ -296,11 +359,26 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;help;dash'= {
         }
         &'relay;help;account'= {
+            cand add 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
             cand list 'List accounts: live state from the running relay, else what the config says'
+            cand remove 'Remove an account from the config and delete its stored secret'
+            cand test 'Send one tiny real request through an account; report status, latency and rate limits'
+            cand login 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring'
+            cand import 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)'
             cand pause 'Pause an account on the running relay (no new requests until resumed)'
             cand resume 'Resume a paused account on the running relay'
         }
+        &'relay;help;account;add'= {
+        }
         &'relay;help;account;list'= {
+        }
+        &'relay;help;account;remove'= {
+        }
+        &'relay;help;account;test'= {
+        }
+        &'relay;help;account;login'= {
+        }
+        &'relay;help;account;import'= {
         }
         &'relay;help;account;pause'= {
         }

@@ -57,18 +57,55 @@ complete -c relay -n "__fish_relay_using_subcommand dash" -l url -d 'The relay t
 complete -c relay -n "__fish_relay_using_subcommand dash" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand dash" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand dash" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -s h -l help -d 'Print help'
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "resume" -d 'Resume a paused account on the running relay'
-complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from list pause resume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "add" -d 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "remove" -d 'Remove an account from the config and delete its stored secret'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "test" -d 'Send one tiny real request through an account; report status, latency and rate limits'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "login" -d 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "import" -d 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "resume" -d 'Resume a paused account on the running relay'
+complete -c relay -n "__fish_relay_using_subcommand account; and not __fish_seen_subcommand_from add list remove test login import pause resume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l platform -d 'The provider' -r -f -a "anthropic\t''
+openai\t''
+gemini\t''"
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l auth -d 'How the account authenticates (for subscription logins use `account login` or `account import`)' -r -f -a "api-key\t'An API key from the provider\'s console'
+setup-token\t'A long-lived token from `claude setup-token` (anthropic)'"
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l base-url -d 'Another endpoint speaking the platform\'s API' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l priority -d 'Lower is preferred [default: 50]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l concurrency -d 'Max requests in flight on this account [default: 3]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l group -d 'Groups it serves (repeatable) [default: default]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l model -d 'Model patterns it serves (repeatable) [default: the platform\'s]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l proxy -d 'Send this account\'s traffic through a proxy (http://, socks5://, socks5h://)' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l url -d 'The relay to ask [default: http:// + server.listen]' -r
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from remove" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from remove" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from test" -l model -d 'The model to ask [default: the platform\'s cheapest]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from test" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from test" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from test" -l json -d 'Print JSON instead of lines'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from login" -l platform -d 'Whose login' -r -f -a "anthropic\t'A Claude Pro/Max login (as Claude Code uses it)'
+openai\t'A ChatGPT login (as the Codex CLI uses it)'"
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from login" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from login" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from import" -l name -d 'Account name [default: claude-code or codex]' -r
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from import" -l file -d 'The credentials file [default: where the CLI keeps it]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from import" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from import" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -l url -d 'The relay to act on [default: http:// + server.listen]' -r
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from pause" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
@@ -77,7 +114,12 @@ complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_sub
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -l config -d 'Config file [default: ~/.config/relay/config.toml]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -l data-dir -d 'Data directory for the ledger and admin token [default: ~/.local/share/relay]' -r -F
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove an account from the config and delete its stored secret'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "test" -d 'Send one tiny real request through an account; report status, latency and rate limits'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring'
+complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "import" -d 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Resume a paused account on the running relay'
 complete -c relay -n "__fish_relay_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -201,7 +243,12 @@ complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_su
 complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "completions" -d 'Print a shell completion script'
 complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "generate" -d 'Write man pages and completion scripts (for packagers)'
 complete -c relay -n "__fish_relay_using_subcommand help; and not __fish_seen_subcommand_from serve demo dash account key config models usage requests bench doctor completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "add" -d 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "list" -d 'List accounts: live state from the running relay, else what the config says'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "remove" -d 'Remove an account from the config and delete its stored secret'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "test" -d 'Send one tiny real request through an account; report status, latency and rate limits'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "login" -d 'Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring'
+complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "import" -d 'Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "pause" -d 'Pause an account on the running relay (no new requests until resumed)'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "resume" -d 'Resume a paused account on the running relay'
 complete -c relay -n "__fish_relay_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "create" -d 'Create a client key; prints the secret as the only line on stdout'

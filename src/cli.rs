@@ -296,12 +296,135 @@ pub struct RequestsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
+    /// Add an upstream account; its secret is read from stdin (or a prompt that does not echo)
+    /// and stored in the OS keyring
+    Add(AccountAddArgs),
     /// List accounts: live state from the running relay, else what the config says
     List(AccountListArgs),
+    /// Remove an account from the config and delete its stored secret
+    Remove(AccountRemoveArgs),
+    /// Send one tiny real request through an account; report status, latency and rate limits
+    Test(AccountTestArgs),
+    /// Sign in to your own subscription (OAuth with PKCE); the tokens go to the keyring
+    Login(AccountLoginArgs),
+    /// Use the login an official CLI keeps on this machine (Claude Code, the Codex CLI)
+    Import(AccountImportArgs),
     /// Pause an account on the running relay (no new requests until resumed)
     Pause(AccountNameArgs),
     /// Resume a paused account on the running relay
     Resume(AccountNameArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Anthropic,
+    Openai,
+    Gemini,
+}
+
+impl PlatformArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformArg::Anthropic => "anthropic",
+            PlatformArg::Openai => "openai",
+            PlatformArg::Gemini => "gemini",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// An API key from the provider's console
+    ApiKey,
+    /// A long-lived token from `claude setup-token` (anthropic)
+    SetupToken,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountAddArgs {
+    /// Account name ([a-z0-9_-]+)
+    pub name: String,
+    /// The provider
+    #[arg(long, value_enum)]
+    pub platform: PlatformArg,
+    /// How the account authenticates (for subscription logins use `account login` or `account
+    /// import`)
+    #[arg(long, value_enum, default_value = "api-key")]
+    pub auth: AuthArg,
+    /// Another endpoint speaking the platform's API
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Lower is preferred [default: 50]
+    #[arg(long, value_name = "N")]
+    pub priority: Option<u32>,
+    /// Max requests in flight on this account [default: 3]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u32>,
+    /// Groups it serves (repeatable) [default: default]
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    /// Model patterns it serves (repeatable) [default: the platform's]
+    #[arg(long = "model", value_name = "PATTERN")]
+    pub models: Vec<String>,
+    /// Send this account's traffic through a proxy (http://, socks5://, socks5h://)
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountRemoveArgs {
+    /// Account name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountTestArgs {
+    /// Account name
+    pub name: String,
+    /// The model to ask [default: the platform's cheapest]
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Print JSON instead of lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoginPlatform {
+    /// A Claude Pro/Max login (as Claude Code uses it)
+    Anthropic,
+    /// A ChatGPT login (as the Codex CLI uses it)
+    Openai,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountLoginArgs {
+    /// Account name ([a-z0-9_-]+); an existing login of that name gets new tokens
+    pub name: String,
+    /// Whose login
+    #[arg(long, value_enum)]
+    pub platform: LoginPlatform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportSource {
+    /// ~/.claude/.credentials.json (or $CLAUDE_CONFIG_DIR/.credentials.json)
+    ClaudeCode,
+    /// ~/.codex/auth.json (or $CODEX_HOME/auth.json)
+    Codex,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountImportArgs {
+    /// Whose credentials
+    #[arg(value_enum)]
+    pub source: ImportSource,
+    /// Account name [default: claude-code or codex]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The credentials file [default: where the CLI keeps it]
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod cli;
 mod cmd;
 mod logging;
 mod output;
+mod prompt;
 
 use std::process::ExitCode;
 

@@ -123,6 +123,11 @@ pub enum Event {
         /// The account.
         account: String,
     },
+    /// An account's OAuth access token was refreshed (or taken over from its official CLI).
+    TokenRefreshed {
+        /// The account.
+        account: String,
+    },
     /// An account changed state (e.g. to `auth_error`, `paused`).
     AccountStateChanged {
         /// The account.

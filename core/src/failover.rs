@@ -42,6 +42,8 @@ pub enum Failure {
     StreamError { kind: Option<String> },
     /// The stream broke (connection cut, idle timeout) before anything reached the client.
     StreamBroken,
+    /// The account's login could not be refreshed (the token endpoint refused or failed).
+    Credentials,
 }
 
 impl std::fmt::Display for Failure {
@@ -58,6 +60,7 @@ impl std::fmt::Display for Failure {
             Failure::StreamError { kind: Some(k) } => write!(f, "error event `{k}` first"),
             Failure::StreamError { kind: None } => f.write_str("error event first"),
             Failure::StreamBroken => f.write_str("stream broke before the first event"),
+            Failure::Credentials => f.write_str("login refresh failed"),
         }
     }
 }
@@ -121,6 +124,7 @@ pub fn classify(failure: &Failure, headers: Option<&HeaderMap>, now: SystemTime)
         Failure::Status { status, .. } => return classify_status(*status, headers, now),
         Failure::Connect | Failure::Timeout => Penalty::Faulty(FAULTY_CONNECT),
         Failure::StreamBroken => Penalty::Faulty(FAULTY_STREAM),
+        Failure::Credentials => Penalty::AuthError,
         // Kinds from Anthropic, OpenAI, Codex and Gemini (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`),
         // compared lower-cased.
         Failure::StreamError { kind } => {
@@ -439,6 +443,7 @@ fn describe(name: &str, failure: &Failure, action: Action) -> String {
         (Action::NextAccount(Penalty::AuthError), Failure::Status { status, .. }) => {
             return format!("{name}: credentials refused (HTTP {status})");
         }
+        (_, Failure::Credentials) => "login refresh failed",
         (Action::NextAccount(Penalty::AuthError), _) => "credentials refused",
         (_, Failure::Status { status, .. }) => return format!("{name}: HTTP {status}"),
         (_, Failure::StreamError { kind: Some(k) }) => {

@@ -73,6 +73,9 @@ pub struct Options {
     pub admin_token: Option<String>,
     /// Events the bus holds per subscriber before a slow one misses some (default 4096).
     pub bus_capacity: Option<usize>,
+    /// Where `secret = "keyring"` secrets are read (default: the store `RELAY_SECRET_STORE`
+    /// names, with the fallback file in the default data dir).
+    pub secrets: Option<Arc<crate::secrets::Store>>,
 }
 
 /// A configured relay, ready to serve on a listener.
@@ -115,6 +118,7 @@ impl Gateway {
             ledger,
             admin_token,
             bus_capacity,
+            secrets,
         } = options;
         let pricing = match &config.pricing.file {
             Some(path) => crate::pricing::Pricing::with_file(path)
@@ -127,7 +131,14 @@ impl Gateway {
                 .map_err(|e| StartError(vec![e.to_string()]))?,
             None => crate::ledger::Books::in_memory(pricing, tz),
         };
-        let pool = Pool::new(&config, env).map_err(StartError)?;
+        let open_secrets = || match &secrets {
+            Some(s) => Ok(Arc::clone(s)),
+            None => {
+                let data = crate::paths::Paths::resolve(None, None).data;
+                crate::secrets::Store::from_env(&data, env).map(Arc::new)
+            }
+        };
+        let pool = Pool::new(&config, env, &open_secrets).map_err(StartError)?;
         let client = Client::new(config.gateway.connect_timeout)
             .map_err(|e| StartError(vec![e.to_string()]))?;
         let keys = KeyTable::new(&config.keys, config.gateway.extra_wait_slots);

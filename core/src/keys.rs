@@ -91,7 +91,8 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-fn base64url(bytes: &[u8]) -> String {
+/// Unpadded base64url (RFC 4648 §5) of `bytes`.
+pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod ledger;
 pub mod live;
 pub mod metrics;
+pub mod oauth;
 pub mod paths;
 pub mod pipeline;
 pub mod pool;

@@ -1,6 +1,7 @@
 //! `relay doctor`: checks the setup and prints a pass/fail table (exit 1 on failures): the
-//! config, the data dir and its permissions, the admin token, the ledger's integrity, each
-//! account's secret, and (unless `--offline`) whether each upstream can be reached.
+//! config, the data dir and its permissions, the admin token, the ledger's integrity, the
+//! secret store, each account's secret (and a login's expiry), and (unless `--offline`)
+//! whether each upstream, or its proxy, can be reached.
 
 use std::net::ToSocketAddrs;
 use std::path::Path;
@@ -64,6 +65,40 @@ pub fn run(paths: &Paths, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
         }
     };
     data_dir(&mut c, &paths.data);
+    let store =
+        relay_core::secrets::Store::from_env(&paths.data, &ProcessEnv).map(std::sync::Arc::new);
+    let open_store = || match &store {
+        Ok(s) => Ok(std::sync::Arc::clone(s)),
+        Err(e) => Err(relay_core::secrets::SecretError::KeyringUnavailable(
+            e.to_string(),
+        )),
+    };
+    if let Some(cfg) = &config {
+        let uses_store = cfg.accounts.iter().any(|a| {
+            a.platform != Platform::Mock && a.secret == relay_core::config::SecretRef::Keyring
+        });
+        match &store {
+            Ok(s) if s.fallback_reason().is_some() => c.add(
+                if uses_store {
+                    Status::Warn
+                } else {
+                    Status::Pass
+                },
+                "secret store",
+                s.describe(),
+            ),
+            Ok(s) => c.add(Status::Pass, "secret store", s.describe()),
+            Err(e) => c.add(
+                if uses_store {
+                    Status::Fail
+                } else {
+                    Status::Warn
+                },
+                "secret store",
+                e.to_string(),
+            ),
+        }
+    }
     if let Some(mut cfg) = config {
         let found = relay_core::pool::discover(&mut cfg, &ProcessEnv);
         if cfg.accounts.is_empty() {
@@ -90,22 +125,53 @@ pub fn run(paths: &Paths, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
                 c.add(Status::Pass, check, "simulated (mock), needs no secret");
                 continue;
             }
-            match relay_core::secrets::resolve(&a.secret, &ProcessEnv) {
-                Ok(_) => c.add(Status::Pass, &check, format!("secret from {}", a.secret)),
-                Err(e) => {
+            let secret = relay_core::secrets::resolve(&a.secret, &a.name, &ProcessEnv, &open_store);
+            match (&secret, a.auth) {
+                (Err(e), _) => {
                     c.add(Status::Fail, &check, e.to_string());
                     continue;
+                }
+                (Ok(_), relay_core::config::AuthKind::Oauth) => {
+                    let (status, detail) = login_state(&secret);
+                    c.add(status, &check, format!("login from {}: {detail}", a.secret));
+                }
+                (Ok(_), auth) => c.add(
+                    Status::Pass,
+                    &check,
+                    format!("{} from {}", auth.as_str(), a.secret),
+                ),
+            }
+            if let Some(proxy) = &a.proxy {
+                match relay_core::http::client::Client::with_proxy(Duration::from_secs(1), proxy) {
+                    Ok(p) => c.add(
+                        Status::Pass,
+                        format!("{check} proxy"),
+                        p.proxy().unwrap_or_default().to_owned(),
+                    ),
+                    Err(e) => c.add(Status::Fail, format!("{check} proxy"), e.to_string()),
                 }
             }
             if args.offline {
                 c.add(Status::Skip, format!("{check} reachable"), "--offline");
                 continue;
             }
-            let base = a
-                .base_url
-                .clone()
-                .unwrap_or_else(|| relay_core::pool::default_base_url(a.platform).to_owned());
-            let (status, detail) = reachable(&base);
+            let target = match &a.proxy {
+                // Through a proxy only the proxy is reached directly.
+                Some(p) => {
+                    p.replacen("socks5h://", "http://", 1)
+                        .replacen("socks5://", "http://", 1)
+                }
+                None => a.base_url.clone().unwrap_or_else(|| {
+                    if a.platform == Platform::Openai
+                        && a.auth == relay_core::config::AuthKind::Oauth
+                    {
+                        relay_core::pool::CODEX_BASE_URL.to_owned()
+                    } else {
+                        relay_core::pool::default_base_url(a.platform).to_owned()
+                    }
+                }),
+            };
+            let (status, detail) = reachable(&target);
             c.add(status, format!("{check} reachable"), detail);
         }
     }
@@ -209,6 +275,36 @@ fn data_dir(c: &mut Checks, dir: &Path) {
         }
         Ok(r) => c.add(Status::Fail, "ledger", format!("integrity check: {r}")),
         Err(e) => c.add(Status::Fail, "ledger", e.to_string()),
+    }
+}
+
+/// What a login's stored tokens say about its expiry.
+fn login_state(
+    secret: &Result<relay_core::secrets::Secret, relay_core::secrets::SecretError>,
+) -> (Status, String) {
+    let Ok(s) = secret else {
+        return (Status::Fail, "unreadable".into());
+    };
+    match relay_core::oauth::creds::parse(s.expose()) {
+        Err(e) => (Status::Fail, e.to_string()),
+        Ok((_, t)) => {
+            let now = relay_core::ledger::unix_ms(std::time::SystemTime::now());
+            match (t.expires_at_ms, t.refresh.is_some()) {
+                (Some(at), refresh) if at <= now => (
+                    if refresh { Status::Pass } else { Status::Fail },
+                    if refresh {
+                        "access token expired; refreshed at first use".into()
+                    } else {
+                        "expired, and no refresh token: log in again".into()
+                    },
+                ),
+                (Some(at), _) => (
+                    Status::Pass,
+                    format!("access token valid for {} min more", (at - now) / 60_000),
+                ),
+                (None, _) => (Status::Pass, "expiry not recorded".into()),
+            }
+        }
     }
 }
 

@@ -21,9 +21,32 @@ pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let ledger = relay_core::ledger::Ledger::open(&paths.data)?;
     let admin_token = relay_core::server::admin::load_or_create_token(&paths.data)
         .with_context(|| format!("cannot create the admin token in {}", paths.data.display()))?;
+    // The secret store is opened (and the OS keyring asked) only when an account keeps its
+    // secret there.
+    let uses_store = config.accounts.iter().any(|a| {
+        a.platform != relay_core::config::Platform::Mock
+            && a.secret == relay_core::config::SecretRef::Keyring
+    });
+    let secrets = match uses_store {
+        true => {
+            let store = super::account::store(paths)?;
+            if let Some(why) = store.fallback_reason() {
+                tracing::warn!(
+                    "no OS keyring ({why}): secrets are read from {}",
+                    paths
+                        .data
+                        .join(relay_core::secrets::store::FILE_NAME)
+                        .display()
+                );
+            }
+            Some(store)
+        }
+        false => None,
+    };
     let options = relay_core::gateway::Options {
         ledger: Some(ledger),
         admin_token: Some(admin_token),
+        secrets,
         ..relay_core::gateway::Options::default()
     };
     let token = options.admin_token.clone().unwrap_or_default();

@@ -19,7 +19,9 @@ fn relay(dir: &Path) -> Command {
         .env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_STATE_HOME", dir.join("state"));
+        .env("XDG_STATE_HOME", dir.join("state"))
+        // Tests never touch the real OS keyring.
+        .env("RELAY_SECRET_STORE", "file");
     c
 }
 
@@ -439,10 +441,11 @@ async fn doctor_reports_secrets_permissions_ledger_and_reachability() {
         "STATUS  CHECK                   DETAIL\n\
          ok      config                  TMP/config.toml\n\
          ok      data dir                TMP/data (created by the first `relay serve`)\n\
+         ok      secret store            file TMP/data/secrets.json\n\
          ok      account sim             simulated (mock), needs no secret\n\
-         ok      account up              secret from env:DOCTOR_KEY\n\
+         ok      account up              api-key from env:DOCTOR_KEY\n\
          skip    account up reachable    --offline\n\
-         ok      account gone            secret from env:DOCTOR_KEY\n\
+         ok      account gone            api-key from env:DOCTOR_KEY\n\
          skip    account gone reachable  --offline\n\
          all checks passed\n"
     );

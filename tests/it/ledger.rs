@@ -568,6 +568,7 @@ fn report(dir: &Path, args: &[&str]) -> String {
     std::fs::write(&cfg, "[ledger]\ntime_zone = \"Europe/Berlin\"\n").unwrap();
     let out = Command::new(BIN)
         .env_remove("COLUMNS")
+        .env("RELAY_SECRET_STORE", "file")
         .arg("--config")
         .arg(&cfg)
         .arg("--data-dir")

@@ -19,6 +19,7 @@ mod generated;
 mod golden;
 mod ledger;
 mod mock;
+mod oauth;
 mod passthrough;
 mod resilience;
 mod sdk;

@@ -175,16 +175,19 @@ async fn a_redirect_is_neither_followed_nor_passed_on() {
 }
 
 #[test]
-fn accounts_with_unsupported_auth_are_refused_at_start() {
+fn oauth_logins_in_environment_variables_are_refused_at_start() {
     let config = relay_core::config::parse(
         "[[accounts]]\nname = \"sub\"\nplatform = \"anthropic\"\nauth = \"oauth\"\nsecret = \"env:X\"\n",
         None,
     )
     .unwrap();
     let env: std::collections::HashMap<String, String> =
-        [("X".to_owned(), "tok".to_owned())].into();
+        [("X".to_owned(), "oauth-canary-value".to_owned())].into();
     let err = relay_core::gateway::Gateway::new(config, &env)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("auth = \"oauth\" is not supported"), "{err}");
+    // Rotating refresh tokens must be written back: an env var cannot hold them.
+    assert!(err.contains("account `sub`"), "{err}");
+    assert!(err.contains("must be written back"), "{err}");
+    assert!(!err.contains("oauth-canary-value"), "{err}");
 }

@@ -421,6 +421,9 @@ impl App {
                     a.cooldown_until_ms = None;
                 }
             }
+            WireEvent::TokenRefreshed { account, time_ms } => {
+                self.log(time_ms, format!("{account} login refreshed"), false);
+            }
             WireEvent::AccountState { account, state } => {
                 if let Some(a) = self.accounts.iter_mut().find(|a| a.name == account) {
                     a.state = state;

@@ -1,4 +1,5 @@
-//! Editing the config file (`relay key create` / `revoke`), keeping comments and layout.
+//! Editing the config file (`relay key create` / `revoke`, `relay account add` / `remove`),
+//! keeping comments and layout.
 
 use std::fs;
 use std::io::{self, Write};
@@ -26,18 +27,75 @@ pub struct NewKey {
     pub models: Vec<String>,
 }
 
+/// An upstream account to append as an `[[accounts]]` entry (unset fields keep defaults).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewAccount {
+    pub name: String,
+    pub platform: String,
+    pub auth: Option<String>,
+    /// `keyring`, `env:VAR` or `file:PATH`.
+    pub secret: Option<String>,
+    pub base_url: Option<String>,
+    pub priority: Option<u32>,
+    pub concurrency: Option<u32>,
+    pub groups: Vec<String>,
+    pub models: Vec<String>,
+    pub proxy: Option<String>,
+}
+
 /// Appends a `[[keys]]` entry to the config file at `path`, creating the file (and its
 /// directory) when missing. Everything already in the file stays byte for byte. Refuses a
 /// duplicate name, and writes nothing unless the resulting file is a valid config.
 pub fn add_key(path: &Path, key: &NewKey) -> Result<(), ConfigErrors> {
-    if !valid_name(&key.name) {
-        return Err(ConfigError::new("keys", bad_name_message("key", &key.name)).into());
+    let exists = |c: &super::Config| c.keys.iter().position(|k| k.name == key.name);
+    add_entry(
+        path,
+        "keys",
+        "key",
+        &key.name,
+        &exists,
+        &format!(
+            "a key named `{0}` already exists (revoke it first with `relay key revoke {0}`)",
+            key.name
+        ),
+        entries(key),
+    )
+}
+
+/// Appends an `[[accounts]]` entry, like [`add_key`].
+pub fn add_account(path: &Path, account: &NewAccount) -> Result<(), ConfigErrors> {
+    let exists = |c: &super::Config| c.accounts.iter().position(|a| a.name == account.name);
+    add_entry(
+        path,
+        "accounts",
+        "account",
+        &account.name,
+        &exists,
+        &format!(
+            "an account named `{0}` already exists (remove it first with `relay account remove {0}`)",
+            account.name
+        ),
+        account_entries(account),
+    )
+}
+
+fn add_entry(
+    path: &Path,
+    table: &str,
+    what: &str,
+    name: &str,
+    exists: &dyn Fn(&super::Config) -> Option<usize>,
+    duplicate: &str,
+    fields: Vec<(&'static str, Value)>,
+) -> Result<(), ConfigErrors> {
+    if !valid_name(name) {
+        return Err(ConfigError::new(table, bad_name_message(what, name)).into());
     }
     let target = resolve(path);
     let old = read_existing(&target)?.unwrap_or_default();
     let current = parse(&old, Some(path))?;
-    if let Some(i) = current.keys.iter().position(|k| k.name == key.name) {
-        let item = format!("keys[{i}].name");
+    if let Some(i) = exists(&current) {
+        let item = format!("{table}[{i}].name");
         let line = toml::de::DeTable::parse(&old)
             .ok()
             .and_then(|doc| line_of(&old, doc.get_ref(), &item));
@@ -45,22 +103,19 @@ pub fn add_key(path: &Path, key: &NewKey) -> Result<(), ConfigErrors> {
             file: Some(path.to_path_buf()),
             line,
             path: item,
-            message: format!(
-                "a key named `{}` already exists (revoke it first with `relay key revoke {}`)",
-                key.name, key.name
-            ),
+            message: duplicate.to_owned(),
         }
         .into());
     }
 
     let mut doc: DocumentMut = old.parse().map_err(|e| syntax_error(path, &old, &e))?;
-    let new_text = match doc.get_mut("keys") {
+    let new_text = match doc.get_mut(table) {
         // `keys = [ {...} ]` written inline: extend that array.
         Some(Item::Value(Value::Array(array))) => {
-            array.push(Value::InlineTable(inline_entry(key)));
+            array.push(Value::InlineTable(inline_entry(&fields)));
             doc.to_string()
         }
-        // Otherwise append a `[[keys]]` section after everything else.
+        // Otherwise append a `[[table]]` section after everything else.
         _ => {
             let sep = if old.is_empty() || old.ends_with("\n\n") {
                 ""
@@ -69,7 +124,7 @@ pub fn add_key(path: &Path, key: &NewKey) -> Result<(), ConfigErrors> {
             } else {
                 "\n\n"
             };
-            format!("{old}{sep}{}", section(key))
+            format!("{old}{sep}{}", section(table, &fields))
         }
     };
     parse(&new_text, Some(path))?;
@@ -81,13 +136,22 @@ pub fn add_key(path: &Path, key: &NewKey) -> Result<(), ConfigErrors> {
 /// Everything else in the file stays byte for byte, apart from comments directly above the
 /// removed entry's header, which go with it.
 pub fn remove_key(path: &Path, name: &str) -> Result<bool, ConfigErrors> {
+    remove_entry(path, "keys", name)
+}
+
+/// Removes the `[[accounts]]` entry named `name`, like [`remove_key`].
+pub fn remove_account(path: &Path, name: &str) -> Result<bool, ConfigErrors> {
+    remove_entry(path, "accounts", name)
+}
+
+fn remove_entry(path: &Path, table: &str, name: &str) -> Result<bool, ConfigErrors> {
     let target = resolve(path);
     let Some(old) = read_existing(&target)? else {
         return Ok(false);
     };
     let mut doc: DocumentMut = old.parse().map_err(|e| syntax_error(path, &old, &e))?;
     let named = |t: &dyn toml_edit::TableLike| t.get("name").and_then(Item::as_str) == Some(name);
-    let removed = match doc.get_mut("keys") {
+    let removed = match doc.get_mut(table) {
         Some(Item::ArrayOfTables(tables)) => {
             let pos = tables.iter().position(|t| named(t));
             pos.map(|i| {
@@ -177,25 +241,58 @@ fn visit_tables(table: &mut Table, f: &mut dyn FnMut(&mut Table)) {
 }
 
 /// The `[[keys]]` section for `key`, rendered by `toml_edit` (so strings are escaped right).
-fn section(key: &NewKey) -> String {
+fn section(name: &str, fields: &[(&'static str, Value)]) -> String {
     let mut table = Table::new();
-    for (k, v) in entries(key) {
-        table.insert(k, Item::Value(v));
+    for (k, v) in fields {
+        table.insert(k, Item::Value(v.clone()));
     }
     let mut tables = ArrayOfTables::new();
     tables.push(table);
     let mut doc = DocumentMut::new();
-    doc.insert("keys", Item::ArrayOfTables(tables));
+    doc.insert(name, Item::ArrayOfTables(tables));
     doc.to_string()
 }
 
-fn inline_entry(key: &NewKey) -> InlineTable {
+fn inline_entry(fields: &[(&'static str, Value)]) -> InlineTable {
     let mut table = InlineTable::new();
-    for (k, v) in entries(key) {
-        table.insert(k, v);
+    for (k, v) in fields {
+        table.insert(*k, v.clone());
     }
     table.fmt();
     table
+}
+
+fn account_entries(a: &NewAccount) -> Vec<(&'static str, Value)> {
+    let mut out = vec![
+        ("name", Value::from(a.name.as_str())),
+        ("platform", Value::from(a.platform.as_str())),
+    ];
+    let strings = [
+        ("auth", &a.auth),
+        ("secret", &a.secret),
+        ("base_url", &a.base_url),
+    ];
+    for (k, v) in strings {
+        if let Some(v) = v {
+            out.push((k, Value::from(v.as_str())));
+        }
+    }
+    if let Some(n) = a.priority {
+        out.push(("priority", Value::from(i64::from(n))));
+    }
+    if let Some(n) = a.concurrency {
+        out.push(("concurrency", Value::from(i64::from(n))));
+    }
+    for (k, list) in [("groups", &a.groups), ("models", &a.models)] {
+        if !list.is_empty() {
+            let arr: toml_edit::Array = list.iter().map(String::as_str).collect();
+            out.push((k, Value::Array(arr)));
+        }
+    }
+    if let Some(p) = &a.proxy {
+        out.push(("proxy", Value::from(p.as_str())));
+    }
+    out
 }
 
 fn entries(key: &NewKey) -> Vec<(&'static str, Value)> {

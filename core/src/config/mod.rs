@@ -24,10 +24,11 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use duration::{format_duration, parse_duration};
-pub use edit::{NewKey, add_key, remove_key};
+pub use edit::{NewAccount, NewKey, add_account, add_key, remove_account, remove_key};
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{ENV_VARS, EnvSource, LoadOptions, ProcessEnv, default_config_path, load, parse};
 pub use model::{ModelMap, ModelPattern};
+pub use validate::valid_name;
 
 /// The whole configuration, after layering.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -278,8 +279,8 @@ pub enum Api {
     Responses,
 }
 
-/// One `[[accounts]]` entry: an upstream account.
-#[derive(Debug, Clone, PartialEq)]
+/// One `[[accounts]]` entry: an upstream account. `Debug` hides the proxy's password.
+#[derive(Clone, PartialEq)]
 pub struct AccountConfig {
     pub name: String,
     pub platform: Platform,
@@ -301,6 +302,30 @@ pub struct AccountConfig {
     pub enabled: bool,
     /// Behaviour of a `platform = "mock"` account (defaults otherwise).
     pub mock: MockConfig,
+}
+
+impl fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountConfig")
+            .field("name", &self.name)
+            .field("platform", &self.platform)
+            .field("auth", &self.auth)
+            .field("secret", &self.secret)
+            .field("base_url", &self.base_url)
+            .field("priority", &self.priority)
+            .field("concurrency", &self.concurrency)
+            .field("groups", &self.groups)
+            .field("models", &self.models)
+            .field("model_map", &self.model_map)
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(crate::http::client::redact_url),
+            )
+            .field("api", &self.api)
+            .field("enabled", &self.enabled)
+            .field("mock", &self.mock)
+            .finish()
+    }
 }
 
 impl AccountConfig {

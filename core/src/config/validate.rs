@@ -11,7 +11,7 @@ use super::{
 };
 
 /// Whether `name` is a valid account, group or key name: `[a-z0-9_-]+`.
-pub(super) fn valid_name(name: &str) -> bool {
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()

@@ -21,7 +21,7 @@ use crate::failover::{self, Action, Failure, Penalty};
 use crate::gateway::Shared;
 use crate::http::client::SendError;
 use crate::http::read_bounded;
-use crate::pool::{Account, AccountState, Candidate};
+use crate::pool::{Account, AccountState, Candidate, Credential, UpstreamAuth};
 use crate::protocol::{Dialect, StreamContext, convert, json};
 use crate::scheduler::select;
 use crate::scheduler::session::{self, SessionKey};
@@ -302,9 +302,12 @@ fn penalize(shared: &Shared, account: &Account, failure: &Failure, action: Actio
         Penalty::Faulty(d) => (d, "faulty"),
         Penalty::AuthError => {
             account.health.set_auth_error();
-            account
-                .health
-                .record_error(format!("credentials refused ({failure})"));
+            // A failed refresh already said why, in more words.
+            if !matches!(failure, Failure::Credentials) {
+                account
+                    .health
+                    .record_error(format!("credentials refused ({failure})"));
+            }
             shared.sticky.unbind_account(account.name());
             tracing::warn!(
                 account = account.name(),
@@ -728,18 +731,54 @@ async fn exchange(
         ),
     };
     let sent_at = Instant::now();
+    let client = account.client.as_ref().unwrap_or(&shared.client);
     let sent = if account.platform() == Platform::Mock {
         Ok(mock::respond(account, op, &out, &cand.upstream_model).await)
     } else {
         let query = if converted { None } else { parts.uri.query() };
-        match upstream::prepare(account, path, query, &parts.headers, out) {
-            Ok(req) => {
-                shared
-                    .client
-                    .send(req, shared.config.gateway.first_byte_timeout)
-                    .await
+        let mut auth = match account.upstream_auth(client).await {
+            Ok((auth, refreshed)) => {
+                if refreshed {
+                    token_refreshed(shared, account);
+                }
+                auth
             }
-            Err(e) => Err(SendError::Other(e.message().to_owned())),
+            Err(e) => return login_failed(account, &e),
+        };
+        let mut retried = false;
+        loop {
+            let r =
+                match upstream::prepare(account, &auth, path, query, &parts.headers, out.clone()) {
+                    Ok(req) => {
+                        client
+                            .send(req, shared.config.gateway.first_byte_timeout)
+                            .await
+                    }
+                    Err(e) => Err(SendError::Other(e.message().to_owned())),
+                };
+            // A 401 on a login: refresh once (single-flight per account) and send again.
+            let unauthorized = matches!(&r, Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED);
+            match (&account.credential, &auth) {
+                (Credential::OAuth(src), UpstreamAuth::Bearer { token, .. })
+                    if unauthorized && !retried =>
+                {
+                    retried = true;
+                    drop(r);
+                    match src.after_unauthorized(client, token).await {
+                        Ok(b) => {
+                            if b.refreshed {
+                                token_refreshed(shared, account);
+                            }
+                            auth = UpstreamAuth::Bearer {
+                                token: b.token,
+                                account_id: b.account_id,
+                            };
+                        }
+                        Err(e) => return login_failed(account, &e),
+                    }
+                }
+                _ => break r,
+            }
         }
     };
     let resp = match sent {
@@ -757,6 +796,31 @@ async fn exchange(
     timing.upstream = Some(sent_at.elapsed());
     timing.total = rec.started().elapsed();
     let status = resp.status();
+    let is_login = matches!(
+        account.credential,
+        Credential::OAuth(_) | Credential::SetupToken(_)
+    );
+    let resp = if is_login && matches!(status.as_u16(), 400 | 403) {
+        // A login that only serves its official client says so; that is not the client's
+        // fault nor a broken account: another account may serve the request.
+        let (head, body) = resp.into_parts();
+        let read = tokio::time::timeout(Duration::from_secs(10), read_bounded(body, 256 * 1024));
+        let Ok(Ok(b)) = read.await else {
+            return Exchange::Retry(
+                Failure::StreamBroken,
+                Action::NextAccount(Penalty::Faulty(failover::FAULTY_5XX)),
+            );
+        };
+        if let Some(msg) = json::str_at(&b, &["error", "message"]).filter(|m| {
+            m.to_ascii_lowercase()
+                .contains("only authorized for use with")
+        }) {
+            return Exchange::Fatal(client_only(account, &msg));
+        }
+        http::Response::from_parts(head, crate::http::full(b))
+    } else {
+        resp
+    };
     // A redirect is never followed (credentials must not go where an upstream points) nor
     // passed on: the account is misconfigured or faulty.
     let action = if status.is_redirection() {
@@ -829,6 +893,45 @@ async fn exchange(
             Exchange::Retry(failure, action)
         }
     }
+}
+
+/// The error for a subscription login that refused to serve this client.
+fn client_only(account: &Account, upstream_message: &str) -> Error {
+    let shown: String = upstream_message.chars().take(200).collect();
+    Error::forbidden(
+        "subscription_client_only",
+        format!(
+            "account `{}` is a subscription login, and {} refused this request: \"{shown}\". \
+             Subscription logins serve their official client (Claude Code, the Codex CLI); for other \
+             clients add an API-key account: `relay account add NAME --platform {}`",
+            account.name(),
+            match account.platform() {
+                Platform::Openai => "OpenAI",
+                _ => "Anthropic",
+            },
+            account.platform().as_str()
+        ),
+    )
+}
+
+/// Says on the bus that an account's login was refreshed.
+fn token_refreshed(shared: &Shared, account: &Account) {
+    shared.bus.publish(Event::TokenRefreshed {
+        account: account.name().to_owned(),
+    });
+}
+
+/// The login could not be refreshed: the account is marked `auth_error` and the request moves
+/// on.
+fn login_failed(account: &Account, e: &crate::oauth::OauthError) -> Exchange {
+    tracing::warn!(account = account.name(), error = %e, "OAuth refresh failed");
+    account
+        .health
+        .record_error(format!("login refresh failed: {e}"));
+    Exchange::Retry(
+        Failure::Credentials,
+        Action::NextAccount(Penalty::AuthError),
+    )
 }
 
 /// The 429 for a key over its budget: which budget, what was spent, when it resets.

@@ -11,19 +11,55 @@ use crate::config::{
     AccountConfig, Api, AuthKind, Config, EnvSource, GroupConfig, KeyConfig, Platform,
 };
 use crate::error::Error;
+use crate::http::client::Client;
+use crate::oauth::{self, OauthError, Origin, Provider, TokenSource};
 use crate::protocol::Dialect;
 use crate::scheduler::select::CandidateView;
-use crate::secrets::{self, Secret};
+use crate::secrets::{self, Secret, SecretError, Store};
 use crate::slots::Limiter;
 pub use health::{AccountState, Health};
+
+/// How an account proves itself upstream.
+#[derive(Debug)]
+pub enum Credential {
+    /// The mock platform needs none.
+    None,
+    /// An API key (`x-api-key`, `Authorization: Bearer` or `x-goog-api-key` by platform).
+    ApiKey(Secret),
+    /// A long-lived OAuth access token (`auth = "setup-token"`), never refreshed.
+    SetupToken(Secret),
+    /// A subscription login whose tokens are refreshed.
+    OAuth(Arc<TokenSource>),
+}
+
+/// The credential for one upstream request.
+#[derive(Debug, Clone)]
+pub enum UpstreamAuth {
+    /// No credential (mock).
+    None,
+    /// An API key.
+    ApiKey(Secret),
+    /// An OAuth access token, with the ChatGPT account it belongs to (OpenAI).
+    Bearer {
+        /// The token.
+        token: Secret,
+        /// `chatgpt-account-id`.
+        account_id: Option<String>,
+    },
+}
+
+/// The Codex backend that ChatGPT logins are served from.
+pub const CODEX_BASE_URL: &str = "https://chatgpt.com/backend-api/codex";
 
 /// An upstream account, resolved and ready to use.
 #[derive(Debug)]
 pub struct Account {
     /// Its configuration.
     pub config: AccountConfig,
-    /// Resolved credential (`None` for the mock platform).
-    pub secret: Option<Secret>,
+    /// Resolved credential.
+    pub credential: Credential,
+    /// The client through the account's proxy (`None`: the shared client).
+    pub client: Option<Client>,
     /// Root URL without a trailing slash.
     pub base_url: String,
     /// Requests sent to this account since start (mock behaviour and LRU order use it).
@@ -44,6 +80,37 @@ impl Account {
     /// The account platform.
     pub fn platform(&self) -> Platform {
         self.config.platform
+    }
+
+    /// Whether requests go to the Codex backend with a ChatGPT login.
+    pub fn is_codex(&self) -> bool {
+        self.config.platform == Platform::Openai && matches!(self.credential, Credential::OAuth(_))
+    }
+
+    /// The credential to send now: an OAuth token is refreshed first when it is about to
+    /// expire. The flag says whether a refresh happened.
+    pub async fn upstream_auth(&self, client: &Client) -> Result<(UpstreamAuth, bool), OauthError> {
+        Ok(match &self.credential {
+            Credential::None => (UpstreamAuth::None, false),
+            Credential::ApiKey(s) => (UpstreamAuth::ApiKey(s.clone()), false),
+            Credential::SetupToken(s) => (
+                UpstreamAuth::Bearer {
+                    token: s.clone(),
+                    account_id: None,
+                },
+                false,
+            ),
+            Credential::OAuth(src) => {
+                let b = src.bearer(client).await?;
+                (
+                    UpstreamAuth::Bearer {
+                        token: b.token,
+                        account_id: b.account_id,
+                    },
+                    b.refreshed,
+                )
+            }
+        })
     }
 
     /// The scheduler's view of this account at `now`.
@@ -157,53 +224,19 @@ pub struct Pool {
 
 impl Pool {
     /// Resolves every account of `config` (secrets included). Errors name the account.
-    pub fn new(config: &Config, env: &dyn EnvSource) -> Result<Self, Vec<String>> {
+    /// `secrets` opens the secret store, when an account keeps its secret there.
+    pub fn new(
+        config: &Config,
+        env: &dyn EnvSource,
+        secrets: &dyn Fn() -> Result<Arc<Store>, SecretError>,
+    ) -> Result<Self, Vec<String>> {
         let mut accounts = Vec::new();
         let mut errors = Vec::new();
         for a in &config.accounts {
-            if a.platform != Platform::Mock && a.auth != AuthKind::ApiKey {
-                errors.push(format!(
-                    "account `{}`: auth = \"{}\" is not supported by this build yet; use an API key (auth = \"api-key\")",
-                    a.name,
-                    a.auth.as_str()
-                ));
-                continue;
+            match resolve_account(a, config, env, secrets) {
+                Ok(account) => accounts.push(Arc::new(account)),
+                Err(e) => errors.push(format!("account `{}`: {e}", a.name)),
             }
-            if a.proxy.is_some() {
-                errors.push(format!(
-                    "account `{}`: per-account proxies are not supported yet; remove `proxy`",
-                    a.name
-                ));
-                continue;
-            }
-            let secret = if a.platform == Platform::Mock {
-                None
-            } else {
-                match secrets::resolve(&a.secret, env) {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        errors.push(format!("account `{}`: {e}", a.name));
-                        continue;
-                    }
-                }
-            };
-            let base = a
-                .base_url
-                .as_deref()
-                .unwrap_or(default_base_url(a.platform));
-            accounts.push(Arc::new(Account {
-                config: a.clone(),
-                secret,
-                base_url: base.trim_end_matches('/').to_owned(),
-                sent: AtomicU64::new(0),
-                slots: Limiter::new(
-                    a.concurrency,
-                    a.concurrency
-                        .saturating_add(config.gateway.extra_wait_slots),
-                ),
-                health: Health::default(),
-                last_used: AtomicU64::new(0),
-            }));
         }
         if errors.is_empty() {
             Ok(Self { accounts })
@@ -358,6 +391,127 @@ pub const KNOWN_MODELS: &[(&str, Platform)] = &[
     ("gemini-2.5-pro", Platform::Gemini),
     ("gemini-2.5-flash", Platform::Gemini),
 ];
+
+/// One account made ready: credential, proxy, URL, slots.
+fn resolve_account(
+    a: &AccountConfig,
+    config: &Config,
+    env: &dyn EnvSource,
+    secrets: &dyn Fn() -> Result<Arc<Store>, SecretError>,
+) -> Result<Account, String> {
+    let mut cfg = a.clone();
+    let credential = if a.platform == Platform::Mock {
+        Credential::None
+    } else {
+        match a.auth {
+            AuthKind::ApiKey => Credential::ApiKey(
+                secrets::resolve(&a.secret, &a.name, env, secrets).map_err(|e| e.to_string())?,
+            ),
+            AuthKind::SetupToken => {
+                if a.platform != Platform::Anthropic {
+                    return Err("auth = \"setup-token\" is for anthropic accounts (from `claude setup-token`)".into());
+                }
+                let text = secrets::resolve(&a.secret, &a.name, env, secrets)
+                    .map_err(|e| e.to_string())?;
+                // A setup token may be stored bare or in the relay's JSON form.
+                let (_, tokens) = oauth::creds::parse(text.expose()).map_err(|e| e.to_string())?;
+                Credential::SetupToken(tokens.access)
+            }
+            AuthKind::Oauth => {
+                let provider = match a.platform {
+                    Platform::Anthropic => Provider::Anthropic,
+                    Platform::Openai => Provider::OpenAi,
+                    _ => {
+                        return Err(format!(
+                            "auth = \"oauth\" is for anthropic and openai accounts, not {}",
+                            a.platform.as_str()
+                        ));
+                    }
+                };
+                let (origin, text) = match &a.secret {
+                    crate::config::SecretRef::File(path) => (
+                        Origin::File(path.clone()),
+                        std::fs::read_to_string(path).map_err(|e| {
+                            format!("cannot read credentials `{}`: {e}", path.display())
+                        })?,
+                    ),
+                    crate::config::SecretRef::Keyring => {
+                        let store = secrets().map_err(|e| e.to_string())?;
+                        let text =
+                            secrets::resolve(&a.secret, &a.name, env, &|| Ok(Arc::clone(&store)))
+                                .map_err(|e| e.to_string())?;
+                        (Origin::Store(store), text.expose().to_owned())
+                    }
+                    crate::config::SecretRef::Env(_) => {
+                        return Err("an OAuth login's tokens rotate and must be written back: keep them in the keyring (`relay account login` / `import`) or a file, not `env:`".into());
+                    }
+                };
+                let source =
+                    TokenSource::new(&a.name, provider, origin, &text, provider.token_url(env))
+                        .map_err(|e| e.to_string())?;
+                if provider == Provider::OpenAi {
+                    // The Codex backend speaks only the Responses API.
+                    cfg.api = Some(Api::Responses);
+                }
+                Credential::OAuth(Arc::new(source))
+            }
+        }
+    };
+    let client = match &a.proxy {
+        Some(url) => {
+            let url = with_stored_password(url, &a.name, secrets);
+            Some(
+                Client::with_proxy(config.gateway.connect_timeout, &url)
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        None => None,
+    };
+    let base = match (&a.base_url, &credential) {
+        (Some(b), _) => b.as_str(),
+        (None, Credential::OAuth(_)) if a.platform == Platform::Openai => CODEX_BASE_URL,
+        (None, _) => default_base_url(a.platform),
+    };
+    Ok(Account {
+        config: cfg,
+        credential,
+        client,
+        base_url: base.trim_end_matches('/').to_owned(),
+        sent: AtomicU64::new(0),
+        slots: Limiter::new(
+            a.concurrency,
+            a.concurrency
+                .saturating_add(config.gateway.extra_wait_slots),
+        ),
+        health: Health::default(),
+        last_used: AtomicU64::new(0),
+    })
+}
+
+/// A proxy URL with a user and no password gets the password `relay account add --proxy` put
+/// in the secret store, when there is one.
+fn with_stored_password(
+    url: &str,
+    account: &str,
+    secrets: &dyn Fn() -> Result<Arc<Store>, SecretError>,
+) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((user, host)) = rest.rsplit_once('@').filter(|(u, _)| !u.contains(':')) else {
+        return url.to_owned();
+    };
+    match secrets()
+        .ok()
+        .and_then(|s| s.get(&secrets::proxy_entry(account)).ok().flatten())
+    {
+        Some(p) => format!(
+            "{scheme}://{user}:{}@{host}",
+            oauth::form(&[("", p.expose())]).trim_start_matches('=')
+        ),
+        None => url.to_owned(),
+    }
+}
 
 /// Zero-config discovery: when the config has no accounts, provider keys in the environment
 /// become api-key accounts. Returns the names of the variables used.

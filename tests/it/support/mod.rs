@@ -2,6 +2,8 @@
 //! the test binds, and a small HTTP client that keeps per-frame arrival times.
 #![allow(dead_code)]
 
+pub mod connect_proxy;
+pub mod fake_oauth;
 pub mod fake_upstream;
 
 use std::collections::HashMap;
@@ -84,6 +86,11 @@ impl Relay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         config.server.listen = addr;
+        // Tests never touch the real OS keyring.
+        let mut options = options;
+        options
+            .secrets
+            .get_or_insert_with(|| std::sync::Arc::new(relay_core::secrets::Store::memory()));
         let gateway =
             Gateway::build(config, &env, options).unwrap_or_else(|e| panic!("gateway: {e}"));
         let events = gateway.bus().subscribe();
@@ -358,7 +365,9 @@ pub fn serve_binary(
 ) -> Served {
     use std::io::{BufRead, BufReader};
     let mut cmd = std::process::Command::new(BIN);
-    cmd.envs(env.iter().copied())
+    // Tests never touch the real OS keyring.
+    cmd.env("RELAY_SECRET_STORE", "file")
+        .envs(env.iter().copied())
         .arg("--config")
         .arg(cfg)
         .arg("--data-dir")

@@ -390,6 +390,10 @@ pub fn wire_event(shared: &Shared, event: &Event) -> Option<WireEvent> {
         Event::CooldownCleared { account } => WireEvent::CooldownCleared {
             account: account.clone(),
         },
+        Event::TokenRefreshed { account } => WireEvent::TokenRefreshed {
+            account: account.clone(),
+            time_ms: now,
+        },
         Event::AccountStateChanged { account, state } => WireEvent::AccountState {
             account: account.clone(),
             state: (*state).to_owned(),
@@ -484,6 +488,7 @@ fn event_name(w: &WireEvent) -> &'static str {
         WireEvent::CooldownSet { .. } => "cooldown_set",
         WireEvent::CooldownCleared { .. } => "cooldown_cleared",
         WireEvent::AccountState { .. } => "account_state",
+        WireEvent::TokenRefreshed { .. } => "token_refreshed",
         WireEvent::Totals { .. } => "totals",
     }
 }

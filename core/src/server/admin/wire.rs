@@ -203,6 +203,13 @@ pub enum WireEvent {
         /// Account.
         account: String,
     },
+    /// An account's OAuth token was refreshed.
+    TokenRefreshed {
+        /// Account.
+        account: String,
+        /// When (Unix ms).
+        time_ms: i64,
+    },
     /// An account changed state.
     AccountState {
         /// Account.

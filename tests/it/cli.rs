@@ -12,7 +12,7 @@ use crate::support::fake_upstream::FakeUpstream;
 const BIN: &str = env!("CARGO_BIN_EXE_relay");
 
 /// A command with HOME and XDG dirs inside `dir`, so nothing touches the real user's files.
-fn relay(dir: &Path) -> Command {
+pub(crate) fn relay(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -25,11 +25,11 @@ fn relay(dir: &Path) -> Command {
     c
 }
 
-fn run(cmd: &mut Command) -> Output {
+pub(crate) fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -170,11 +170,22 @@ async fn serve_announces_serves_stops_on_sigterm_and_never_logs_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let client_key = "rk-CLIENTCANARY0000000000000000000000000000000";
     let upstream_secret = "sk-UPSTREAMCANARY-1234567890";
+    // A subscription login whose expired token is refreshed while serving.
+    let oauth = crate::support::fake_oauth::FakeOauth::start("OAUTHREFRESHCANARY").await;
+    oauth.answer_with(serde_json::json!({"access_token": "NEWACCESSCANARY", "refresh_token": "NEWREFRESHCANARY"}));
+    let login = dir.path().join("credentials.json");
+    std::fs::write(
+        &login,
+        r#"{"claudeAiOauth":{"accessToken":"OAUTHACCESSCANARY","refreshToken":"OAUTHREFRESHCANARY","expiresAt":1}}"#,
+    )
+    .unwrap();
     let cfg = dir.path().join("config.toml");
     std::fs::write(
         &cfg,
         format!(
-            "[[accounts]]\nname = \"gpt\"\nplatform = \"openai\"\nsecret = \"env:UPSTREAM_KEY\"\nbase_url = \"{}\"\n\n[[keys]]\nname = \"ci\"\nhash = \"{}\"\n",
+            "[[accounts]]\nname = \"gpt\"\nplatform = \"openai\"\nsecret = \"env:UPSTREAM_KEY\"\nbase_url = \"{}\"\n\n[[accounts]]\nname = \"sub\"\nplatform = \"anthropic\"\nauth = \"oauth\"\nsecret = \"file:{}\"\nbase_url = \"{}\"\n\n[[keys]]\nname = \"ci\"\nhash = \"{}\"\n",
+            fake.url,
+            login.display(),
             fake.url,
             relay_core::keys::hash(client_key)
         ),
@@ -183,6 +194,7 @@ async fn serve_announces_serves_stops_on_sigterm_and_never_logs_secrets() {
     let data = dir.path().join("data-dir");
     let mut child = relay(dir.path())
         .env("UPSTREAM_KEY", upstream_secret)
+        .env("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", &oauth.url)
         .env("RELAY_LOG", "trace,hyper=info,h2=info,rustls=info")
         .arg("--config")
         .arg(&cfg)
@@ -231,6 +243,18 @@ async fn serve_announces_serves_stops_on_sigterm_and_never_logs_secrets() {
         fake.requests()[0].header("authorization").as_deref(),
         Some(&*format!("Bearer {upstream_secret}"))
     );
+    let sub = crate::support::post(
+        &format!("{url}/v1/messages"),
+        Some(client_key),
+        r#"{"model":"claude-sonnet-4-5","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}"#,
+    )
+    .await;
+    assert_eq!(sub.status, 200, "{}", sub.text());
+    assert_eq!(oauth.refreshes(), 1);
+    assert_eq!(
+        fake.requests()[1].header("authorization").as_deref(),
+        Some("Bearer NEWACCESSCANARY")
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -260,12 +284,17 @@ async fn serve_announces_serves_stops_on_sigterm_and_never_logs_secrets() {
         logs.contains("request finished"),
         "trace logs were captured:\n{logs}"
     );
+    assert!(logs.contains("refreshed the OAuth access token"), "{logs}");
     for canary in [
         client_key,
         upstream_secret,
         "WRONGCANARY",
         "UPSTREAMCANARY",
         "CLIENTCANARY",
+        "OAUTHACCESSCANARY",
+        "OAUTHREFRESHCANARY",
+        "NEWACCESSCANARY",
+        "NEWREFRESHCANARY",
     ] {
         assert!(!logs.contains(canary), "secret `{canary}` leaked into logs");
     }

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod accounts;
 mod admin;
 mod cli;
 mod convert;

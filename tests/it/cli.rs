@@ -172,7 +172,9 @@ async fn serve_announces_serves_stops_on_sigterm_and_never_logs_secrets() {
     let upstream_secret = "sk-UPSTREAMCANARY-1234567890";
     // A subscription login whose expired token is refreshed while serving.
     let oauth = crate::support::fake_oauth::FakeOauth::start("OAUTHREFRESHCANARY").await;
-    oauth.answer_with(serde_json::json!({"access_token": "NEWACCESSCANARY", "refresh_token": "NEWREFRESHCANARY"}));
+    oauth.answer_with(
+        serde_json::json!({"access_token": "NEWACCESSCANARY", "refresh_token": "NEWREFRESHCANARY"}),
+    );
     let login = dir.path().join("credentials.json");
     std::fs::write(
         &login,

@@ -349,6 +349,103 @@ async fn import_the_official_clis_and_log_in_with_pkce() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_openai_login_takes_the_code_from_the_browsers_redirect() {
+    if std::net::TcpListener::bind("127.0.0.1:1455").is_err() {
+        eprintln!("skipped: port 1455 (the OpenAI login's redirect port) is taken here");
+        return;
+    }
+    let env = Env::new();
+    let oauth = FakeOauth::start("unused").await;
+    let b64 = |v: &Value| relay_core::keys::base64url(v.to_string().as_bytes());
+    let id_token = format!(
+        "{}.{}.sig",
+        b64(&json!({"alg": "none"})),
+        b64(
+            &json!({"email": "me@example.com", "https://api.openai.com/auth": {"chatgpt_account_id": "acct-7"}})
+        )
+    );
+    oauth.answer_with(json!({ "id_token": id_token }));
+    let mut c = relay(env.dir.path());
+    c.arg("--config")
+        .arg(&env.cfg)
+        .arg("--data-dir")
+        .arg(&env.data)
+        .args(["account", "login", "chatgpt", "--platform", "openai"])
+        .env("RELAY_OAUTH_OPENAI_TOKEN_URL", &oauth.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let _stdin_kept_open = child.stdin.take();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    // The authorize address, as the user would open it; its state comes back with the code.
+    let url = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "no authorize URL");
+            if let Some(i) = line.find("https://auth.openai.com/oauth/authorize?") {
+                return (line[i..].trim().to_owned(), stderr);
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let (url, mut stderr) = url;
+    assert!(
+        url.contains("client_id=app_EMoamEEZ73f0CkXaXp7hrann"),
+        "{url}"
+    );
+    assert!(url.contains("codex_cli_simplified_flow=true"), "{url}");
+    let state = url
+        .split('&')
+        .find_map(|p| p.strip_prefix("state="))
+        .unwrap()
+        .to_owned();
+    // The browser comes back to the local port.
+    let mut got = None;
+    for _ in 0..50 {
+        let r = crate::support::send(
+            "GET",
+            &format!("http://127.0.0.1:1455/auth/callback?code=c-42&state={state}"),
+            &[],
+            String::new(),
+        )
+        .await;
+        if r.status == 200 {
+            got = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let got = got.expect("the login listens on 127.0.0.1:1455");
+    assert!(got.text().contains("Signed in"), "{}", got.text());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("signed in as me@example.com"), "{rest}");
+    let call = &oauth.calls()[0];
+    assert_eq!(call.content_type, "application/x-www-form-urlencoded");
+    assert_eq!(call.body["grant_type"], "authorization_code");
+    assert_eq!(call.body["code"], "c-42");
+    assert_eq!(
+        call.body["redirect_uri"],
+        "http://localhost:1455/auth/callback"
+    );
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.secrets_file()).unwrap()).unwrap();
+    let tokens: Value = serde_json::from_str(stored["chatgpt"].as_str().unwrap()).unwrap();
+    assert_eq!(tokens["account_id"], "acct-7");
+    let config = env.config();
+    assert!(config.contains("platform = \"openai\""), "{config}");
+    assert!(config.contains("auth = \"oauth\""), "{config}");
+}
+
 fn sha256(s: &str) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(s.as_bytes()).to_vec()

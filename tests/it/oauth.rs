@@ -386,3 +386,31 @@ async fn an_accounts_traffic_goes_through_its_proxy_with_its_credentials() {
     assert_eq!(e.account.as_deref(), Some("direct"));
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn socks5h_leaves_name_resolution_to_the_proxy_and_sends_its_credentials() {
+    let fake = FakeUpstream::start().await;
+    let socks = ConnectProxy::start_socks5().await;
+    // `localhost` is resolved by the proxy with socks5h (it sees the name, not an address).
+    let upstream = fake.url.replace("127.0.0.1", "localhost");
+    let config = format!(
+        "[[accounts]]\nname = \"via\"\nplatform = \"anthropic\"\nsecret = \"env:K\"\nbase_url = \"{upstream}\"\nproxy = \"socks5h://alice:s3cret@{}\"\n{}",
+        socks.addr,
+        key_block()
+    );
+    let relay = Relay::start(&config, &upstream, &[("K", "sk-via")]).await;
+    let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), MSG).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let tunnels = socks.tunnels();
+    assert_eq!(tunnels.len(), 1);
+    assert_eq!(tunnels[0].target, upstream.trim_start_matches("http://"));
+    assert_eq!(
+        tunnels[0].proxy_authorization.as_deref(),
+        Some("alice:s3cret")
+    );
+    assert_eq!(
+        fake.requests()[0].header("x-api-key").as_deref(),
+        Some("sk-via")
+    );
+    relay.stop().await;
+}

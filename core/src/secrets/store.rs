@@ -360,6 +360,44 @@ mod tests {
         assert_eq!(Choice::parse("vault"), None);
     }
 
+    /// The real OS keyring, where one runs (CI starts a private Secret Service for it with
+    /// `dbus-run-session` and `gnome-keyring-daemon`; see `.ci/run`). Never run by default:
+    /// tests do not touch a developer's keyring.
+    #[test]
+    #[ignore = "needs a Secret Service; run with RELAY_TEST_REAL_KEYRING=1 -- --ignored"]
+    fn real_os_keyring_round_trip() {
+        if std::env::var("RELAY_TEST_REAL_KEYRING").as_deref() != Ok("1") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Choice::Keyring).unwrap();
+        assert_eq!(store.describe(), "OS keyring (Secret Service)");
+        let mut r = [0u8; 6];
+        crate::ids::random_bytes(&mut r).unwrap();
+        let account = format!("relay-test-{}", crate::keys::base64url(&r));
+        assert!(store.get(&account).unwrap().is_none());
+        assert!(
+            store
+                .set(&account, &Secret::new("kr-secret-1"))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            store.get(&account).unwrap().unwrap().expose(),
+            "kr-secret-1"
+        );
+        store.set(&account, &Secret::new("kr-secret-2")).unwrap();
+        // Another handle (as another process would) sees the same entry.
+        let again = Store::open(dir.path(), Choice::Auto).unwrap();
+        assert_eq!(
+            again.get(&account).unwrap().unwrap().expose(),
+            "kr-secret-2"
+        );
+        assert!(store.delete(&account).unwrap());
+        assert!(!store.delete(&account).unwrap());
+        assert!(!dir.path().join(FILE_NAME).exists(), "no fallback file");
+    }
+
     #[test]
     fn memory_store() {
         let s = Store::memory();

@@ -117,18 +117,22 @@ fn who(tokens: &Tokens) -> String {
 /// from the address the user pastes when the browser runs elsewhere.
 async fn callback_or_paste() -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 1455)).await;
-    let paste = tokio::task::spawn_blocking(|| {
-        crate::prompt::line(
+    // A plain thread, not a blocking task: when the browser's redirect wins, the process
+    // exits without waiting for a line on stdin.
+    let (tx, paste) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(crate::prompt::line(
             "Waiting for the browser to come back to localhost:1455 ... \
              (or paste the address it shows and press Enter): ",
-        )
+        ));
     });
+    let pasted = async { paste.await.map_err(|_| anyhow::anyhow!("stdin closed"))? };
     let Ok(listener) = listener else {
         note("(port 1455 is taken, so paste the address)\n");
-        return paste.await?;
+        return pasted.await;
     };
     tokio::select! {
-        pasted = paste => pasted?,
+        pasted = pasted => pasted,
         got = accept_callback(&listener) => {
             note("\n");
             got

@@ -1,5 +1,7 @@
-//! A local HTTP CONNECT proxy: it answers `CONNECT host:port`, records the target and the
-//! `Proxy-Authorization` it was given, then copies bytes both ways.
+//! Local proxies for tests: an HTTP CONNECT proxy (records the target and the
+//! `Proxy-Authorization` it was given) and a SOCKS5 proxy (records the target as named, a
+//! host name when the client left resolving to the proxy, and the user/password); both then
+//! copy bytes both ways.
 
 use std::sync::{Arc, Mutex};
 
@@ -52,6 +54,86 @@ impl ConnectProxy {
     pub fn tunnels(&self) -> Vec<Tunnel> {
         self.tunnels.lock().unwrap().clone()
     }
+
+    /// A SOCKS5 proxy (RFC 1928, with RFC 1929 user/password when offered) instead.
+    pub async fn start_socks5() -> ConnectProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let tunnels = Arc::new(Mutex::new(Vec::new()));
+        let t = tunnels.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(socks5(sock, t.clone()));
+            }
+        });
+        ConnectProxy {
+            addr,
+            tunnels,
+            task: task.abort_handle(),
+        }
+    }
+}
+
+async fn socks5(mut c: TcpStream, tunnels: Arc<Mutex<Vec<Tunnel>>>) -> std::io::Result<()> {
+    let mut head = [0u8; 2];
+    c.read_exact(&mut head).await?;
+    let mut methods = vec![0u8; usize::from(head[1])];
+    c.read_exact(&mut methods).await?;
+    let mut auth = None;
+    if methods.contains(&2) {
+        c.write_all(&[5, 2]).await?;
+        let mut v = [0u8; 2];
+        c.read_exact(&mut v).await?;
+        let mut user = vec![0u8; usize::from(v[1])];
+        c.read_exact(&mut user).await?;
+        let mut len = [0u8; 1];
+        c.read_exact(&mut len).await?;
+        let mut pass = vec![0u8; usize::from(len[0])];
+        c.read_exact(&mut pass).await?;
+        auth = Some(format!(
+            "{}:{}",
+            String::from_utf8_lossy(&user),
+            String::from_utf8_lossy(&pass)
+        ));
+        c.write_all(&[1, 0]).await?;
+    } else {
+        c.write_all(&[5, 0]).await?;
+    }
+    let mut req = [0u8; 4];
+    c.read_exact(&mut req).await?;
+    let host = match req[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            c.read_exact(&mut ip).await?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        3 => {
+            let mut len = [0u8; 1];
+            c.read_exact(&mut len).await?;
+            let mut name = vec![0u8; usize::from(len[0])];
+            c.read_exact(&mut name).await?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        _ => return Ok(()),
+    };
+    let mut port = [0u8; 2];
+    c.read_exact(&mut port).await?;
+    let target = format!("{host}:{}", u16::from_be_bytes(port));
+    tunnels.lock().unwrap().push(Tunnel {
+        target: target.clone(),
+        proxy_authorization: auth,
+    });
+    let connect_to = target.replacen("localhost:", "127.0.0.1:", 1);
+    let Ok(mut up) = TcpStream::connect(&connect_to).await else {
+        c.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+        return Ok(());
+    };
+    c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
+    let _ = tokio::io::copy_bidirectional(&mut c, &mut up).await;
+    Ok(())
 }
 
 async fn serve(mut client: TcpStream, tunnels: Arc<Mutex<Vec<Tunnel>>>) {

@@ -414,3 +414,41 @@ async fn socks5h_leaves_name_resolution_to_the_proxy_and_sends_its_credentials()
     );
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_login_kept_in_the_secret_store_is_refreshed_there() {
+    let fake = FakeUpstream::start().await;
+    let oauth = FakeOauth::start("rt-0").await;
+    let store = std::sync::Arc::new(relay_core::secrets::Store::memory());
+    let stored = json!({"type": "oauth", "access_token": "at-0", "refresh_token": "rt-0", "expires_at": now_ms() + 60_000});
+    store
+        .set("pro", &relay_core::secrets::Secret::new(stored.to_string()))
+        .unwrap();
+    let config = format!(
+        "[[accounts]]\nname = \"pro\"\nplatform = \"anthropic\"\nauth = \"oauth\"\nbase_url = \"{{upstream}}\"\n{}",
+        key_block()
+    );
+    let options = relay_core::gateway::Options {
+        secrets: Some(store.clone()),
+        ..Default::default()
+    };
+    let env = [("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", oauth.url.as_str())];
+    let mut relay = Relay::start_with(&config, &fake.url, &env, options).await;
+    // One minute left: within the refresh margin, so it is refreshed before it is used.
+    let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), MSG).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(
+        fake.requests()[0].header("authorization").as_deref(),
+        Some("Bearer at-1")
+    );
+    let now: Value = serde_json::from_str(store.get("pro").unwrap().unwrap().expose()).unwrap();
+    assert_eq!(now["access_token"], "at-1");
+    assert_eq!(now["refresh_token"], "rt-1");
+    // The refresh was announced on the event bus (the dashboard logs it).
+    let mut refreshed = false;
+    while let Ok(e) = relay.events.try_recv() {
+        refreshed |= matches!(e, relay_core::events::Event::TokenRefreshed { ref account } if account == "pro");
+    }
+    assert!(refreshed);
+    relay.stop().await;
+}

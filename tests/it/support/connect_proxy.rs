@@ -31,6 +31,13 @@ impl Drop for ConnectProxy {
 
 impl ConnectProxy {
     pub async fn start() -> ConnectProxy {
+        Self::listen(|sock, t| {
+            tokio::spawn(serve(sock, t));
+        })
+        .await
+    }
+
+    async fn listen(handle: fn(TcpStream, Arc<Mutex<Vec<Tunnel>>>)) -> ConnectProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let tunnels = Arc::new(Mutex::new(Vec::new()));
@@ -40,7 +47,7 @@ impl ConnectProxy {
                 let Ok((sock, _)) = listener.accept().await else {
                     continue;
                 };
-                tokio::spawn(serve(sock, t.clone()));
+                handle(sock, t.clone());
             }
         });
         ConnectProxy {
@@ -57,23 +64,10 @@ impl ConnectProxy {
 
     /// A SOCKS5 proxy (RFC 1928, with RFC 1929 user/password when offered) instead.
     pub async fn start_socks5() -> ConnectProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let tunnels = Arc::new(Mutex::new(Vec::new()));
-        let t = tunnels.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((sock, _)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(socks5(sock, t.clone()));
-            }
-        });
-        ConnectProxy {
-            addr,
-            tunnels,
-            task: task.abort_handle(),
-        }
+        Self::listen(|sock, t| {
+            tokio::spawn(socks5(sock, t));
+        })
+        .await
     }
 }
 

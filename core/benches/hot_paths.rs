@@ -14,7 +14,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use divan::Bencher;
 use relay_core::http::sse;
-use relay_core::protocol::{Dialect, convert, json};
+use relay_core::protocol::{Dialect, StreamTap, convert, json};
 use relay_core::scheduler::select::{CandidateView, rank};
 
 fn main() {
@@ -73,9 +73,11 @@ fn stream_of(dialect: Dialect) -> Vec<Bytes> {
     out
 }
 
-/// Decodes `chunks` and passes every event through `t` (or forwards it, without one).
+/// What the pipeline does with a stream: decodes `chunks`, observes every event (usage, ids,
+/// errors), and passes it through `t` (or forwards it, without one).
 fn relay_stream(chunks: &[Bytes], upstream: Dialect, client: Dialect) -> usize {
     let mut d = sse::Decoder::new(1 << 24);
+    let mut tap = StreamTap::new(upstream, "m");
     let mut t = (upstream != client)
         .then(|| convert::transcoder(upstream, client, "m"))
         .flatten();
@@ -83,6 +85,7 @@ fn relay_stream(chunks: &[Bytes], upstream: Dialect, client: Dialect) -> usize {
     for c in chunks {
         d.push(c, &mut events).unwrap();
         for ev in events.drain(..) {
+            black_box(tap.observe(&ev));
             match t.as_mut() {
                 Some(t) => t.push(&ev, &mut out),
                 None => out.push(ev.raw),

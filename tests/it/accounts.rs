@@ -404,23 +404,27 @@ async fn an_openai_login_takes_the_code_from_the_browsers_redirect() {
         .find_map(|p| p.strip_prefix("state="))
         .unwrap()
         .to_owned();
-    // The browser comes back to the local port.
-    let mut got = None;
-    for _ in 0..50 {
-        let r = crate::support::send(
-            "GET",
-            &format!("http://127.0.0.1:1455/auth/callback?code=c-42&state={state}"),
-            &[],
-            String::new(),
-        )
-        .await;
-        if r.status == 200 {
-            got = Some(r);
+    // The browser comes back to the local port (once the login listens there).
+    let mut listening = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect("127.0.0.1:1455")
+            .await
+            .is_ok()
+        {
+            listening = true;
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let got = got.expect("the login listens on 127.0.0.1:1455");
+    assert!(listening, "the login listens on 127.0.0.1:1455");
+    let got = crate::support::send(
+        "GET",
+        &format!("http://127.0.0.1:1455/auth/callback?code=c-42&state={state}"),
+        &[],
+        String::new(),
+    )
+    .await;
+    assert_eq!(got.status, 200);
     assert!(got.text().contains("Signed in"), "{}", got.text());
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await

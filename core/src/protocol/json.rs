@@ -52,6 +52,111 @@ pub fn members(
     }
 }
 
+/// The value of the first top-level member named `key`, walking no further than that member
+/// (so a repeated key's later values are not seen; for reading what an event stream writes
+/// once, like a sequence number, early in each event).
+pub fn first(body: &[u8], key: &str) -> Option<Range<usize>> {
+    let mut found = None;
+    members(body, 0, |k, value| {
+        if key_eq(k, key) {
+            found = Some(value);
+            return false;
+        }
+        true
+    })?;
+    found
+}
+
+/// The values of the top-level members named `keys`, in one walk over the object (the last of
+/// a repeated key wins, as in serde_json); `None` when the body is not a walkable object.
+pub fn pick<const N: usize>(body: &[u8], keys: [&str; N]) -> Option<[Option<Range<usize>>; N]> {
+    let mut found: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
+    let walked = members(body, 0, |key, value| {
+        if let Some(i) = keys.iter().position(|k| key_eq(key, k)) {
+            found[i] = Some(value);
+        }
+        true
+    })?;
+    walked.then_some(found)
+}
+
+/// Walks the object at `object`, calling `f` with each raw key and the position where its
+/// value starts. `f` returns `Some(None)` to have the value skipped, `Some(Some(end))` when it
+/// read the value itself up to `end`, or `None` to stop the walk as failed. Returns the
+/// position just past the closing `}`. Lets a reader descend into the one member it wants
+/// without walking it twice.
+pub fn object_at(
+    body: &[u8],
+    object: usize,
+    mut f: impl FnMut(&[u8], usize) -> Option<Option<usize>>,
+) -> Option<usize> {
+    let mut pos = skip_ws(body, object);
+    if body.get(pos) != Some(&b'{') {
+        return None;
+    }
+    pos = skip_ws(body, pos + 1);
+    if body.get(pos) == Some(&b'}') {
+        return Some(pos + 1);
+    }
+    loop {
+        if body.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let key_end = skip_string(body, pos)?;
+        let key = body.get(pos + 1..key_end - 1)?;
+        pos = skip_ws(body, key_end);
+        if body.get(pos) != Some(&b':') {
+            return None;
+        }
+        let value = skip_ws(body, pos + 1);
+        let end = match f(key, value)? {
+            Some(end) => end,
+            None => skip_value(body, value)?,
+        };
+        pos = skip_ws(body, end);
+        match body.get(pos)? {
+            b',' => pos = skip_ws(body, pos + 1),
+            b'}' => return Some(pos + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// Reads the array at `array` that must hold exactly one element, with `f` reading that
+/// element from its start and returning its end. Returns the position past the `]`.
+pub fn single_element(
+    body: &[u8],
+    array: usize,
+    f: impl FnOnce(usize) -> Option<usize>,
+) -> Option<usize> {
+    if body.get(array) != Some(&b'[') {
+        return None;
+    }
+    let start = skip_ws(body, array + 1);
+    if body.get(start) == Some(&b']') {
+        return None;
+    }
+    let end = skip_ws(body, f(start)?);
+    (body.get(end) == Some(&b']')).then_some(end + 1)
+}
+
+/// End of the value starting at `pos`, for readers using [`object_at`].
+pub fn skip_any(body: &[u8], pos: usize) -> Option<usize> {
+    skip_value(body, pos)
+}
+
+/// The first position at or after `pos` that is not JSON whitespace.
+pub fn skip_whitespace(body: &[u8], pos: usize) -> usize {
+    skip_ws(body, pos)
+}
+
+/// End of the string at `pos` (its opening quote), for readers using [`object_at`].
+pub fn string_end(body: &[u8], pos: usize) -> Option<usize> {
+    (body.get(pos) == Some(&b'"'))
+        .then(|| skip_string(body, pos))
+        .flatten()
+}
+
 /// The range of the only element of the array at `array`; `None` if it has zero or several
 /// elements or cannot be walked.
 pub fn only_element(body: &[u8], array: Range<usize>) -> Option<Range<usize>> {
@@ -361,6 +466,7 @@ impl<'a> Members<'a> {
     }
 }
 
+#[inline]
 fn skip_ws(body: &[u8], pos: usize) -> usize {
     let rest = body.get(pos..).unwrap_or_default();
     pos + rest
@@ -370,6 +476,7 @@ fn skip_ws(body: &[u8], pos: usize) -> usize {
 }
 
 /// End of the value starting at `pos`.
+#[inline]
 fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
     let literal =
         |text: &[u8]| (body.get(pos..pos + text.len()) == Some(text)).then_some(pos + text.len());
@@ -392,8 +499,24 @@ fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
 }
 
 /// End of the string whose opening quote is at `pos`.
+#[inline]
 pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
-    let mut at = pos + 1;
+    // Keys and most values are short: a plain loop finds their end sooner than a vectorized
+    // search can start (and this part stays small enough to inline); the rest goes to memchr.
+    let at = pos + 1;
+    let rest = body.get(at..)?;
+    for (i, &b) in rest.iter().take(32).enumerate() {
+        match b {
+            b'"' => return Some(at + i + 1),
+            b'\\' => return skip_string_rest(body, at + i),
+            _ => {}
+        }
+    }
+    skip_string_rest(body, at + rest.len().min(32))
+}
+
+#[inline(never)]
+fn skip_string_rest(body: &[u8], mut at: usize) -> Option<usize> {
     loop {
         let rest = body.get(at..)?;
         at += memchr::memchr2(b'"', b'\\', rest)?;
@@ -409,16 +532,16 @@ pub(crate) fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = pos;
     loop {
-        let rest = body.get(at..)?;
-        at += rest
-            .iter()
-            .position(|b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))?;
-        match body.get(at)? {
-            b'"' => {
+        // One table lookup per byte finds the next quote or bracket.
+        while STRUCTURAL[usize::from(*body.get(at)?)] == 0 {
+            at += 1;
+        }
+        match STRUCTURAL[usize::from(body[at])] {
+            QUOTE => {
                 at = skip_string(body, at)?;
                 continue;
             }
-            b'{' | b'[' => depth += 1,
+            OPEN => depth += 1,
             _ => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
@@ -430,9 +553,43 @@ pub(crate) fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
+const QUOTE: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSE: u8 = 3;
+
+/// Class of each byte for [`skip_container`]: 0 for the bytes it passes over.
+static STRUCTURAL: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = QUOTE;
+    t[b'{' as usize] = OPEN;
+    t[b'[' as usize] = OPEN;
+    t[b'}' as usize] = CLOSE;
+    t[b']' as usize] = CLOSE;
+    t
+};
+
+/// Whether a raw (still escaped) key, as [`members`] gives it, equals `key`.
+pub fn key_is(raw: &[u8], key: &str) -> bool {
+    key_eq(raw, key)
+}
+
 /// Whether the raw (still escaped) key equals `key`.
+#[inline]
 fn key_eq(raw: &[u8], key: &str) -> bool {
-    let mut rest = key.as_bytes();
+    // An escape takes at least two bytes for one character: a raw key no longer than `key`
+    // equals it only byte for byte and without escapes, a longer one only with escapes.
+    let key = key.as_bytes();
+    if raw.len() <= key.len() {
+        return raw.len() == key.len()
+            && raw.iter().zip(key).all(|(a, b)| a == b)
+            && !raw.contains(&b'\\');
+    }
+    raw.contains(&b'\\') && key_eq_escaped(raw, key)
+}
+
+#[inline(never)]
+fn key_eq_escaped(raw: &[u8], key: &[u8]) -> bool {
+    let mut rest = key;
     let matched = unescape(raw, &mut |piece| match rest.strip_prefix(piece) {
         Some(tail) => {
             rest = tail;

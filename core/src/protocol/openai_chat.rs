@@ -92,54 +92,66 @@ pub fn body_usage(body: &[u8]) -> Usage {
 /// no unknown members. Returns the chunk's `id` and the text; `None` for anything else (which
 /// then needs the general path).
 pub fn text_chunk(data: &[u8]) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
-    let raw = |r: &Range<usize>| data.get(r.clone()).unwrap_or_default();
-    let (mut id, mut choices) = (None, None);
-    let top = json::members(data, 0, |key, value| match key {
-        b"id" => {
-            id = Some(value);
-            true
+    // One pass: the walk descends into `choices[0].delta` instead of skipping and coming back.
+    let raw = |r: Range<usize>| data.get(r).unwrap_or_default();
+    let (mut id, mut content) = (None, None);
+    let end = json::object_at(data, 0, |key, at| {
+        if json::key_is(key, "choices") {
+            let choice = |start| {
+                json::object_at(data, start, |key, at| {
+                    if json::key_is(key, "delta") {
+                        let delta = json::object_at(data, at, |key, at| {
+                            if json::key_is(key, "content") {
+                                let end = json::string_end(data, at)?;
+                                content = Some(at..end);
+                                Some(Some(end))
+                            } else if json::key_is(key, "role") {
+                                Some(None)
+                            } else {
+                                None
+                            }
+                        })?;
+                        return Some(Some(delta));
+                    }
+                    let end = json::skip_any(data, at)?;
+                    let ok = if json::key_is(key, "index") {
+                        raw(at..end) == b"0"
+                    } else {
+                        (json::key_is(key, "finish_reason") || json::key_is(key, "logprobs"))
+                            && raw(at..end) == b"null"
+                    };
+                    ok.then_some(Some(end))
+                })
+            };
+            return Some(Some(json::single_element(data, at, choice)?));
         }
-        b"choices" => {
-            choices = Some(value);
-            true
+        if json::key_is(key, "id") {
+            let end = json::skip_any(data, at)?;
+            id = Some(at..end);
+            return Some(Some(end));
         }
-        b"usage" => raw(&value) == b"null",
-        b"object"
-        | b"created"
-        | b"model"
-        | b"system_fingerprint"
-        | b"service_tier"
-        | b"obfuscation" => true,
-        _ => false,
-    });
-    let choice = (top == Some(true))
-        .then_some(choices)
-        .flatten()
-        .and_then(|c| json::only_element(data, c))?;
-    let mut delta = None;
-    let fields = json::members(data, choice.start, |key, value| match key {
-        b"index" => raw(&value) == b"0",
-        b"delta" => {
-            delta = Some(value);
-            true
+        if json::key_is(key, "usage") {
+            let end = json::skip_any(data, at)?;
+            return (raw(at..end) == b"null").then_some(Some(end));
         }
-        b"finish_reason" | b"logprobs" => raw(&value) == b"null",
-        _ => false,
-    });
-    let delta = delta.filter(|_| fields == Some(true))?;
-    let mut content = None;
-    let only_text = json::members(data, delta.start, |key, value| match key {
-        b"content" => {
-            content = Some(value);
-            true
-        }
-        b"role" => true,
-        _ => false,
-    });
-    let text = content
-        .filter(|_| only_text == Some(true))
-        .and_then(|c| json::string_literal(raw(&c)))?;
-    let id = id.and_then(|r| json::string_literal(raw(&r)));
+        let known = [
+            "object",
+            "created",
+            "model",
+            "system_fingerprint",
+            "service_tier",
+            "obfuscation",
+        ];
+        known.iter().any(|k| json::key_is(key, k)).then_some(None)
+    })?;
+    if data
+        .get(json::skip_whitespace(data, end)..)
+        .is_some_and(|rest| !rest.is_empty())
+    {
+        return None;
+    }
+    let text = json::string_literal(raw(content?))?;
+    let id = id.and_then(|r| json::string_literal(raw(r)));
     Some((id, text))
 }
 
@@ -151,28 +163,50 @@ pub fn observe(ev: &sse::Event, usage: &mut Usage, ctx: &mut StreamContext) -> E
         return info;
     }
     let data = ev.data.as_bytes();
-    if ev.event.as_deref() == Some("error") || json::find(data, &["error"]).is_some() {
+    if ev.event.as_deref() == Some("error") {
         info.error = true;
         return info;
     }
-    if ctx.response_id.is_none() {
-        ctx.response_id = json::str_at(data, &["id"]).map(|s| s.into_owned());
+    // Nearly every chunk is text with no usage: when the bytes `"usage"` and `"error"` are
+    // nowhere in it (escaped text cannot contain them), there is nothing to walk for.
+    static USAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"usage\""));
+    static ERROR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"error\""));
+    if ctx.response_id.is_some() && USAGE.find(data).is_none() && ERROR.find(data).is_none() {
+        return info;
     }
-    if let Some(range) = json::find(data, &["usage"]) {
-        let raw = data.get(range).unwrap_or_default();
-        if raw != b"null" {
-            if let Ok(w) = serde_json::from_slice::<WireUsage>(raw) {
-                *usage = w.to_usage();
-            }
-            let empty_choices = json::find(data, &["choices"])
-                .and_then(|r| data.get(r))
-                .is_some_and(|c| {
-                    c.iter()
-                        .filter(|b| !b.is_ascii_whitespace())
-                        .eq(b"[]".iter())
-                });
-            info.usage_only = empty_choices;
+    // One walk over the top-level members (the last of a repeated key wins, as in serde_json).
+    let (mut error, mut id, mut usage_at, mut choices) = (false, None, None, None);
+    json::members(data, 0, |key, value| {
+        if json::key_is(key, "choices") {
+            choices = Some(value);
+        } else if json::key_is(key, "id") {
+            id = Some(value);
+        } else if json::key_is(key, "usage") {
+            usage_at = Some(value);
+        } else if json::key_is(key, "error") {
+            error = true;
         }
+        true
+    });
+    if error {
+        info.error = true;
+        return info;
+    }
+    let raw = |r: Option<std::ops::Range<usize>>| r.and_then(|r| data.get(r));
+    if ctx.response_id.is_none() {
+        ctx.response_id = raw(id).and_then(json::string_literal).map(Cow::into_owned);
+    }
+    if let Some(u) = raw(usage_at).filter(|u| *u != b"null") {
+        if let Ok(w) = serde_json::from_slice::<WireUsage>(u) {
+            *usage = w.to_usage();
+        }
+        info.usage_only = raw(choices).is_some_and(|c| {
+            c.iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .eq(b"[]".iter())
+        });
     }
     info
 }
@@ -186,6 +220,26 @@ mod tests {
         let mut d = sse::Decoder::new(1 << 20);
         d.push(&sse::encode(None, data), &mut out).unwrap();
         out.remove(0)
+    }
+
+    #[test]
+    fn text_that_mentions_error_or_usage_is_not_mistaken_for_them() {
+        let mut u = Usage::default();
+        let mut ctx = StreamContext::default();
+        let first = r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"a"}}]}"#;
+        assert!(!observe(&ev(first), &mut u, &mut ctx).error);
+        assert_eq!(ctx.response_id.as_deref(), Some("c1"));
+        // Escaped quotes in text can never form the bytes `"error"` or `"usage"`.
+        let text = r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"the "error" and "usage" keys"}}]}"#;
+        let i = observe(&ev(text), &mut u, &mut ctx);
+        assert!(!i.error && !i.usage_only);
+        // A real top-level error after the first chunk is still seen.
+        let err = r#"{"id":"c1","error":{"message":"boom"}}"#;
+        assert!(observe(&ev(err), &mut u, &mut ctx).error);
+        // So is a later usage chunk.
+        let last = r#"{"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#;
+        assert!(observe(&ev(last), &mut u, &mut ctx).usage_only);
+        assert_eq!((u.input, u.output), (3, 2));
     }
 
     #[test]

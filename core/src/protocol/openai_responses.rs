@@ -47,11 +47,14 @@ pub fn body_usage(body: &[u8]) -> Usage {
 /// Observes one Responses stream event.
 pub fn observe(ev: &sse::Event, usage: &mut Usage, ctx: &mut StreamContext) -> EventInfo {
     let data = ev.data.as_bytes();
-    let kind = ev.event.as_deref().map_or_else(
-        || json::str_at(data, &["type"]).map(|s| s.into_owned()),
-        |e| Some(e.to_owned()),
-    );
-    if let Some(n) = json::find(data, &["sequence_number"])
+    // Both are written once, near the start of each event: the walk stops at them.
+    let kind: Option<std::borrow::Cow<'_, str>> = match ev.event.as_deref() {
+        Some(e) => Some(std::borrow::Cow::Borrowed(e)),
+        None => json::first(data, "type")
+            .and_then(|r| data.get(r))
+            .and_then(json::string_literal),
+    };
+    if let Some(n) = json::first(data, "sequence_number")
         .and_then(|r| data.get(r))
         .and_then(|raw| std::str::from_utf8(raw).ok())
         .and_then(|s| s.trim().parse::<u64>().ok())

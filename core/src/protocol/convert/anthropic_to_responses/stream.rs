@@ -73,9 +73,14 @@ impl Stream {
         use crate::protocol::json;
         let data = event.data.as_bytes();
         let named = event.event.as_deref().filter(|e| !e.is_empty());
+        // One walk for everything this reads.
+        let Some([ty, index, delta]) = json::pick(data, ["type", "output_index", "delta"]) else {
+            return false;
+        };
+        let raw = |r: Option<std::ops::Range<usize>>| r.and_then(|r| data.get(r));
         let kind = match named {
             Some(k) => std::borrow::Cow::Borrowed(k),
-            None => match json::str_at(data, &["type"]) {
+            None => match raw(ty).and_then(json::string_literal) {
                 Some(k) => k,
                 None => return false,
             },
@@ -87,14 +92,13 @@ impl Stream {
         if !text && kind != "response.function_call_arguments.delta" {
             return false;
         }
-        let Some(key) = json::find(data, &["output_index"])
-            .and_then(|r| data.get(r))
+        let Some(key) = raw(index)
             .and_then(|d| std::str::from_utf8(d).ok())
             .and_then(|d| d.parse::<u64>().ok())
         else {
             return false;
         };
-        let Some(delta) = json::str_at(data, &["delta"]) else {
+        let Some(delta) = raw(delta).and_then(json::string_literal) else {
             return false;
         };
         if text {

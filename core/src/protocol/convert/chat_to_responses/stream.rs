@@ -81,12 +81,16 @@ impl Stream {
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
         use crate::protocol::json;
         let data = event.data.as_bytes();
-        let kind = json::str_at(data, &["type"]);
+        let Some([ty, delta]) = json::pick(data, ["type", "delta"]) else {
+            return false;
+        };
+        let raw = |r: Option<std::ops::Range<usize>>| r.and_then(|r| data.get(r));
+        let kind = raw(ty).and_then(json::string_literal);
         let kind = kind.as_deref().or(event.event.as_deref());
         if kind != Some("response.output_text.delta") {
             return false;
         }
-        let Some(delta) = json::str_at(data, &["delta"]) else {
+        let Some(delta) = raw(delta).and_then(json::string_literal) else {
             return false;
         };
         if delta.is_empty() {

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use divan::Bencher;
 use relay_core::http::sse;
 use relay_core::protocol::{Dialect, StreamTap, convert, json};
+
 use relay_core::scheduler::select::{CandidateView, rank};
 
 fn main() {
@@ -54,23 +55,110 @@ fn anthropic_stream() -> Vec<Bytes> {
     v
 }
 
-/// The same answer as a stream of `dialect` (made by transcoding the Anthropic one).
+/// A 1,000-event OpenAI Chat Completions stream laid out as OpenAI sends it (member order,
+/// `obfuscation` padding that differs per chunk, a final usage chunk, `[DONE]`).
+fn chat_stream() -> Vec<Bytes> {
+    let head = r#""id":"chatcmpl-CbEnch0000000000000000000000","object":"chat.completion.chunk","created":1764200000,"model":"gpt-5-2025-08-07","service_tier":"default","system_fingerprint":null"#;
+    let mut v = vec![sse::encode(
+        None,
+        &format!(
+            r#"{{{head},"choices":[{{"index":0,"delta":{{"role":"assistant","content":"","refusal":null}},"logprobs":null,"finish_reason":null}}],"obfuscation":"x1"}}"#
+        ),
+    )];
+    for i in 0..EVENTS - 4 {
+        v.push(sse::encode(
+            None,
+            &format!(
+                r#"{{{head},"choices":[{{"index":0,"delta":{{"content":"token {i} of the answer "}},"logprobs":null,"finish_reason":null}}],"obfuscation":"{:x}"}}"#,
+                i * 7919 % 65536
+            ),
+        ));
+    }
+    v.push(sse::encode(
+        None,
+        &format!(
+            r#"{{{head},"choices":[{{"index":0,"delta":{{}},"logprobs":null,"finish_reason":"stop"}}],"obfuscation":"yQ"}}"#
+        ),
+    ));
+    v.push(sse::encode(
+        None,
+        &format!(
+            r#"{{{head},"choices":[],"usage":{{"prompt_tokens":2000,"completion_tokens":995,"total_tokens":2995,"prompt_tokens_details":{{"cached_tokens":800,"audio_tokens":0}},"completion_tokens_details":{{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}},"obfuscation":"Zb"}}"#
+        ),
+    ));
+    v.push(sse::encode(None, "[DONE]"));
+    v
+}
+
+/// A 1,000-event OpenAI Responses stream laid out as OpenAI sends it (named events, `type`
+/// and `sequence_number` first, `obfuscation` on deltas).
+fn responses_stream() -> Vec<Bytes> {
+    let response = |status: &str, extra: &str| {
+        format!(
+            r#"{{"id":"resp_bench","object":"response","created_at":1764200000,"status":"{status}","background":false,"error":null,"incomplete_details":null,"instructions":null,"max_output_tokens":null,"model":"gpt-5-2025-08-07","output":[{extra}],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{{"effort":"medium","summary":null}},"store":true,"temperature":1.0,"text":{{"format":{{"type":"text"}},"verbosity":"medium"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":null,"metadata":{{}}}}"#
+        )
+    };
+    let mut seq = 0;
+    let mut ev = |name: &str, body: String| {
+        let data = format!(r#"{{"type":"{name}","sequence_number":{seq},{body}}}"#);
+        seq += 1;
+        sse::encode(Some(name), &data)
+    };
+    let mut v = vec![
+        ev("response.created", format!(r#""response":{}"#, response("in_progress", ""))),
+        ev("response.in_progress", format!(r#""response":{}"#, response("in_progress", ""))),
+        ev(
+            "response.output_item.added",
+            r#""output_index":0,"item":{"id":"msg_bench","type":"message","status":"in_progress","content":[],"role":"assistant"}"#.to_owned(),
+        ),
+        ev(
+            "response.content_part.added",
+            r#""item_id":"msg_bench","output_index":0,"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}"#.to_owned(),
+        ),
+    ];
+    let mut text = String::new();
+    for i in 0..EVENTS - 8 {
+        let piece = format!("token {i} of the answer ");
+        text.push_str(&piece);
+        v.push(ev(
+            "response.output_text.delta",
+            format!(
+                r#""item_id":"msg_bench","output_index":0,"content_index":0,"delta":"{piece}","logprobs":[],"obfuscation":"{:x}""#,
+                i * 7919 % 65536
+            ),
+        ));
+    }
+    let item = format!(
+        r#"{{"id":"msg_bench","type":"message","status":"completed","content":[{{"type":"output_text","annotations":[],"logprobs":[],"text":"{text}"}}],"role":"assistant"}}"#
+    );
+    v.push(ev(
+        "response.output_text.done",
+        format!(r#""item_id":"msg_bench","output_index":0,"content_index":0,"text":"{text}","logprobs":[]"#),
+    ));
+    v.push(ev(
+        "response.content_part.done",
+        format!(r#""item_id":"msg_bench","output_index":0,"content_index":0,"part":{{"type":"output_text","annotations":[],"logprobs":[],"text":"{text}"}}"#),
+    ));
+    v.push(ev(
+        "response.output_item.done",
+        format!(r#""output_index":0,"item":{item}"#),
+    ));
+    let done = response("completed", &item).replacen(
+        r#""usage":null"#,
+        r#""usage":{"input_tokens":2000,"input_tokens_details":{"cached_tokens":800},"output_tokens":992,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":2992}"#,
+        1,
+    );
+    v.push(ev("response.completed", format!(r#""response":{done}"#)));
+    v
+}
+
+/// A stream of `dialect` as its provider sends it.
 fn stream_of(dialect: Dialect) -> Vec<Bytes> {
-    let source = anthropic_stream();
-    if dialect == Dialect::Anthropic {
-        return source;
+    match dialect {
+        Dialect::OpenAiChat => chat_stream(),
+        Dialect::OpenAiResponses => responses_stream(),
+        _ => anthropic_stream(),
     }
-    let mut t = convert::transcoder(Dialect::Anthropic, dialect, "m").unwrap();
-    let mut d = sse::Decoder::new(1 << 24);
-    let (mut events, mut out) = (Vec::new(), Vec::new());
-    for chunk in &source {
-        d.push(chunk, &mut events).unwrap();
-        for ev in events.drain(..) {
-            t.push(&ev, &mut out);
-        }
-    }
-    t.finish(&mut out);
-    out
 }
 
 /// What the pipeline does with a stream: decodes `chunks`, observes every event (usage, ids,

@@ -501,18 +501,37 @@ fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
 /// End of the string whose opening quote is at `pos`.
 #[inline]
 pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
-    // Keys and most values are short: a plain loop finds their end sooner than a vectorized
-    // search can start (and this part stays small enough to inline); the rest goes to memchr.
-    let at = pos + 1;
-    let rest = body.get(at..)?;
-    for (i, &b) in rest.iter().take(32).enumerate() {
-        match b {
-            b'"' => return Some(at + i + 1),
-            b'\\' => return skip_string_rest(body, at + i),
-            _ => {}
+    // Most strings are short: eight bytes at a time (SWAR) finds their end sooner than a
+    // vectorized search can start; long ones go to memchr.
+    let mut at = pos + 1;
+    for _ in 0..8 {
+        let Some(chunk) = body.get(at..at + 8) else {
+            break;
+        };
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let hits = byte_lanes(word, b'"') | byte_lanes(word, b'\\');
+        if hits != 0 {
+            let i = at + (hits.trailing_zeros() / 8) as usize;
+            return match body.get(i) {
+                Some(b'"') => Some(i + 1),
+                _ => skip_string_rest(body, i),
+            };
         }
+        at += 8;
     }
-    skip_string_rest(body, at + rest.len().min(32))
+    skip_string_rest(body, at)
+}
+
+/// The high bit set in each byte lane of `word` that equals `byte` (the lowest set lane is
+/// exact; lanes above a match may be set too, which callers never look at).
+#[inline]
+fn byte_lanes(word: u64, byte: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
 #[inline(never)]
@@ -527,21 +546,25 @@ fn skip_string_rest(body: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
-/// End of the array or object opening at `pos`, matching brackets outside strings (bracket kinds not checked).
+/// End of the array or object opening at `pos`. Only quotes and the container's own kind of
+/// bracket are looked at: in JSON the other kind balances inside it.
 pub(crate) fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
+    let open = *body.get(pos)?;
+    let close = match open {
+        b'{' => b'}',
+        b'[' => b']',
+        _ => return None,
+    };
     let mut depth = 0usize;
     let mut at = pos;
     loop {
-        // One table lookup per byte finds the next quote or bracket.
-        while STRUCTURAL[usize::from(*body.get(at)?)] == 0 {
-            at += 1;
-        }
-        match STRUCTURAL[usize::from(body[at])] {
-            QUOTE => {
+        at = next_of(body, at, open, close)?;
+        match body.get(at)? {
+            b'"' => {
                 at = skip_string(body, at)?;
                 continue;
             }
-            OPEN => depth += 1,
+            b if *b == open => depth += 1,
             _ => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
@@ -553,24 +576,39 @@ pub(crate) fn skip_container(body: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
-const QUOTE: u8 = 1;
-const OPEN: u8 = 2;
-const CLOSE: u8 = 3;
-
-/// Class of each byte for [`skip_container`]: 0 for the bytes it passes over.
-static STRUCTURAL: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b'"' as usize] = QUOTE;
-    t[b'{' as usize] = OPEN;
-    t[b'[' as usize] = OPEN;
-    t[b'}' as usize] = CLOSE;
-    t[b']' as usize] = CLOSE;
-    t
-};
+/// The first position at or after `at` holding a quote, `open` or `close`: eight bytes at a
+/// time, then byte by byte for the last few.
+#[inline]
+fn next_of(body: &[u8], mut at: usize, open: u8, close: u8) -> Option<usize> {
+    while let Some(chunk) = body.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let hits = byte_lanes(word, b'"') | byte_lanes(word, open) | byte_lanes(word, close);
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = body.get(at..)?;
+    rest.iter()
+        .position(|&b| b == b'"' || b == open || b == close)
+        .map(|i| at + i)
+}
 
 /// Whether a raw (still escaped) key, as [`members`] gives it, equals `key`.
 pub fn key_is(raw: &[u8], key: &str) -> bool {
     key_eq(raw, key)
+}
+
+/// Whether a raw string body has an escape. Keys are short: an inline loop, not a call.
+#[inline]
+#[expect(
+    clippy::manual_contains,
+    reason = "keys are short: an inline loop beats the library call"
+)]
+pub fn has_escape(raw: &[u8]) -> bool {
+    raw.iter().any(|&b| b == b'\\')
 }
 
 /// Whether the raw (still escaped) key equals `key`.
@@ -582,9 +620,9 @@ fn key_eq(raw: &[u8], key: &str) -> bool {
     if raw.len() <= key.len() {
         return raw.len() == key.len()
             && raw.iter().zip(key).all(|(a, b)| a == b)
-            && !raw.contains(&b'\\');
+            && !has_escape(raw);
     }
-    raw.contains(&b'\\') && key_eq_escaped(raw, key)
+    has_escape(raw) && key_eq_escaped(raw, key)
 }
 
 #[inline(never)]

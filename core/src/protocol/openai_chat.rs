@@ -95,54 +95,58 @@ pub fn text_chunk(data: &[u8]) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
     // One pass: the walk descends into `choices[0].delta` instead of skipping and coming back.
     let raw = |r: Range<usize>| data.get(r).unwrap_or_default();
     let (mut id, mut content) = (None, None);
+    // Servers never escape these keys: an escaped key is left to the general path.
     let end = json::object_at(data, 0, |key, at| {
-        if json::key_is(key, "choices") {
-            let choice = |start| {
-                json::object_at(data, start, |key, at| {
-                    if json::key_is(key, "delta") {
-                        let delta = json::object_at(data, at, |key, at| {
-                            if json::key_is(key, "content") {
-                                let end = json::string_end(data, at)?;
-                                content = Some(at..end);
-                                Some(Some(end))
-                            } else if json::key_is(key, "role") {
-                                Some(None)
-                            } else {
-                                None
-                            }
-                        })?;
-                        return Some(Some(delta));
-                    }
-                    let end = json::skip_any(data, at)?;
-                    let ok = if json::key_is(key, "index") {
-                        raw(at..end) == b"0"
-                    } else {
-                        (json::key_is(key, "finish_reason") || json::key_is(key, "logprobs"))
-                            && raw(at..end) == b"null"
-                    };
-                    ok.then_some(Some(end))
-                })
-            };
-            return Some(Some(json::single_element(data, at, choice)?));
+        if json::has_escape(key) {
+            return None;
         }
-        if json::key_is(key, "id") {
-            let end = json::skip_any(data, at)?;
-            id = Some(at..end);
-            return Some(Some(end));
+        match key {
+            b"choices" => {
+                let choice = |start| {
+                    json::object_at(data, start, |key, at| {
+                        if json::has_escape(key) {
+                            return None;
+                        }
+                        if key == b"delta" {
+                            let delta = json::object_at(data, at, |key, at| match key {
+                                b"content" => {
+                                    let end = json::string_end(data, at)?;
+                                    content = Some(at..end);
+                                    Some(Some(end))
+                                }
+                                b"role" => Some(None),
+                                _ => None,
+                            })?;
+                            return Some(Some(delta));
+                        }
+                        let end = json::skip_any(data, at)?;
+                        let ok = match key {
+                            b"index" => raw(at..end) == b"0",
+                            b"finish_reason" | b"logprobs" => raw(at..end) == b"null",
+                            _ => false,
+                        };
+                        ok.then_some(Some(end))
+                    })
+                };
+                Some(Some(json::single_element(data, at, choice)?))
+            }
+            b"id" => {
+                let end = json::skip_any(data, at)?;
+                id = Some(at..end);
+                Some(Some(end))
+            }
+            b"usage" => {
+                let end = json::skip_any(data, at)?;
+                (raw(at..end) == b"null").then_some(Some(end))
+            }
+            b"object"
+            | b"created"
+            | b"model"
+            | b"system_fingerprint"
+            | b"service_tier"
+            | b"obfuscation" => Some(None),
+            _ => None,
         }
-        if json::key_is(key, "usage") {
-            let end = json::skip_any(data, at)?;
-            return (raw(at..end) == b"null").then_some(Some(end));
-        }
-        let known = [
-            "object",
-            "created",
-            "model",
-            "system_fingerprint",
-            "service_tier",
-            "obfuscation",
-        ];
-        known.iter().any(|k| json::key_is(key, k)).then_some(None)
     })?;
     if data
         .get(json::skip_whitespace(data, end)..)

@@ -72,7 +72,13 @@ pub fn first(body: &[u8], key: &str) -> Option<Range<usize>> {
 pub fn pick<const N: usize>(body: &[u8], keys: [&str; N]) -> Option<[Option<Range<usize>>; N]> {
     let mut found: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
     let walked = members(body, 0, |key, value| {
-        if let Some(i) = keys.iter().position(|k| key_eq(key, k)) {
+        // Keys are nearly never escaped: compare bytes unless this one is.
+        let i = if has_escape(key) {
+            keys.iter().position(|k| key_eq(key, k))
+        } else {
+            keys.iter().position(|k| key == k.as_bytes())
+        };
+        if let Some(i) = i {
             found[i] = Some(value);
         }
         true

@@ -91,7 +91,8 @@ pub fn body_usage(body: &[u8]) -> Usage {
 /// whose delta holds only `content` (a string) and perhaps `role`, no finish reason, no usage,
 /// no unknown members. Returns the chunk's `id` and the text; `None` for anything else (which
 /// then needs the general path).
-pub fn text_chunk(data: &[u8]) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
+pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
+    let data = text.as_bytes();
     // One pass: the walk descends into `choices[0].delta` instead of skipping and coming back.
     let raw = |r: Range<usize>| data.get(r).unwrap_or_default();
     let (mut id, mut content) = (None, None);
@@ -154,9 +155,10 @@ pub fn text_chunk(data: &[u8]) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
     {
         return None;
     }
-    let text = json::string_literal(raw(content?))?;
-    let id = id.and_then(|r| json::string_literal(raw(r)));
-    Some((id, text))
+    // The event is UTF-8 already and the ranges start and end at quotes.
+    let literal = |r: Range<usize>| text.get(r).and_then(json::str_literal);
+    let id = id.and_then(literal);
+    Some((id, literal(content?)?))
 }
 
 /// Observes one chat stream chunk.

@@ -96,8 +96,7 @@ impl Stream {
     /// A plain text chunk (see [`openai_chat::text_chunk`]) without a JSON tree. True when the
     /// chunk was handled.
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        let Some((id, text)) = crate::protocol::openai_chat::text_chunk(event.data.as_bytes())
-        else {
+        let Some((id, text)) = crate::protocol::openai_chat::text_chunk(&event.data) else {
             return false;
         };
         self.writer.start(id.as_deref(), out);

@@ -98,7 +98,11 @@ impl Stream {
         else {
             return false;
         };
-        let Some(delta) = raw(delta).and_then(json::string_literal) else {
+        // The event is UTF-8 already and the range starts and ends at quotes.
+        let Some(delta) = delta
+            .and_then(|r| event.data.get(r))
+            .and_then(json::str_literal)
+        else {
             return false;
         };
         if text {

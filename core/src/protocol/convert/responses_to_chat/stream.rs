@@ -693,7 +693,7 @@ impl Transcoder for Stream {
         }
         // Plain text chunks (nearly all of them, once the answer started) skip the JSON tree.
         if self.started
-            && let Some((_, text)) = crate::protocol::openai_chat::text_chunk(event.data.as_bytes())
+            && let Some((_, text)) = crate::protocol::openai_chat::text_chunk(&event.data)
         {
             if !text.is_empty() {
                 self.text_delta(&text, false, out);

@@ -243,6 +243,10 @@ pub struct Outcome {
     pub first: Duration,
     pub last: Duration,
     pub frames: usize,
+    /// Streams: how long the first text event took from leaving the upstream to arriving here.
+    pub transit_first: Duration,
+    /// Streams: the longest such time over the stream's text events.
+    pub transit_worst: Duration,
 }
 
 /// Sends one request and reads the whole answer; checks the status and the number of `data:`
@@ -261,10 +265,19 @@ async fn exchange(
         let status = resp.status();
         let mut body = resp.into_body();
         let (mut first, mut last, mut frames, mut all) = (None, Duration::ZERO, 0, Vec::new());
+        let (mut transit_first, mut transit_worst) = (None, Duration::ZERO);
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| format!("{base}: body failed: {e}"))?;
             match frame.into_data() {
-                Ok(data) if !data.is_empty() => all.extend_from_slice(&data),
+                Ok(data) if !data.is_empty() => {
+                    let arrived = super::upstream::epoch().elapsed();
+                    for left in super::upstream::stamps(&data) {
+                        let transit = arrived.saturating_sub(left);
+                        transit_first.get_or_insert(transit);
+                        transit_worst = transit_worst.max(transit);
+                    }
+                    all.extend_from_slice(&data);
+                }
                 _ => continue,
             }
             last = start.elapsed();
@@ -300,6 +313,8 @@ async fn exchange(
             first,
             last,
             frames,
+            transit_first: transit_first.unwrap_or_default(),
+            transit_worst,
         })
     };
     let late = |_| Err(format!("{base}: no answer within {TIMEOUT:?}"));

@@ -1,7 +1,9 @@
 //! The benchmark's zero-delay upstream: OpenAI `POST /v1/chat/completions` and Anthropic
 //! `POST /v1/messages`, JSON or SSE, answered from fixed payloads on a real loopback socket.
 //! Streams can be paced (`interval` between events); `"model":"hold"` streams stop after their
-//! first event until [`Upstream::release`].
+//! first event until [`Upstream::release`]. Each text event carries a stamp slot that is filled
+//! with the time the event leaves the upstream (see [`stamp`]), so the client can tell how long
+//! the event took to reach it.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -36,6 +38,42 @@ const MSG_TAIL: [&str; 3] = [
     r#"{"type":"message_stop"}"#,
 ];
 
+/// The slot in each text event for its departure time: `~` + 16 digits + `~`.
+pub const SLOT: &[u8; 18] = b"~TTTTTTTTTTTTTTTT~";
+
+/// The process's clock origin for stamps (the upstream and the load generator share it).
+pub fn epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
+}
+
+/// `frame` with its stamp slots (if any) filled with nanoseconds since [`epoch`].
+fn stamp(frame: Bytes) -> Bytes {
+    let Some(at) = memchr::memmem::find(&frame, SLOT) else {
+        return frame;
+    };
+    let nanos = epoch().elapsed().as_nanos() % 10_u128.pow(16);
+    let mut out = frame.to_vec();
+    let mut from = at;
+    while let Some(i) = memchr::memmem::find(&out[from..], SLOT).map(|i| i + from) {
+        out[i + 1..i + 17].copy_from_slice(format!("{nanos:016}").as_bytes());
+        from = i + 18;
+    }
+    Bytes::from(out)
+}
+
+/// The departure stamps in received bytes, in order.
+pub fn stamps(data: &[u8]) -> impl Iterator<Item = std::time::Duration> + '_ {
+    memchr::memchr_iter(b'~', data).filter_map(move |i| {
+        let digits = data.get(i + 1..i + 17)?;
+        if data.get(i + 17) != Some(&b'~') || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+        Some(std::time::Duration::from_nanos(n))
+    })
+}
+
 fn sse(data: &str) -> Bytes {
     // Anthropic events are named after their `type`; OpenAI's carry no name.
     let name = serde_json::from_str::<serde_json::Value>(data).ok();
@@ -56,7 +94,7 @@ impl Payloads {
         let chunk = |i: usize| {
             let delta = match i {
                 0 => r#"{"role":"assistant","content":""}"#.to_owned(),
-                _ => format!(r#"{{"content":"w{i} "}}"#),
+                _ => format!(r#"{{"content":"w{i} {}"}}"#, slot()),
             };
             let finish = if i == k - 3 { r#""stop""# } else { "null" };
             sse(&CHAT_CHUNK
@@ -65,7 +103,8 @@ impl Payloads {
         };
         let mut chat: Vec<Bytes> = (0..k - 2).map(chunk).collect();
         chat.extend([sse(CHAT_USAGE), sse("[DONE]")]);
-        let deltas = (0..k - 5).map(|i| sse(&MSG_DELTA.replace("TEXT", &format!("w{i} "))));
+        let deltas =
+            (0..k - 5).map(|i| sse(&MSG_DELTA.replace("TEXT", &format!("w{i} {}", slot()))));
         let head = MSG_HEAD.iter().map(|d| sse(d));
         let msg = head
             .chain(deltas)
@@ -73,6 +112,10 @@ impl Payloads {
             .collect();
         Payloads { chat, msg }
     }
+}
+
+fn slot() -> &'static str {
+    std::str::from_utf8(SLOT).unwrap_or_default()
 }
 
 /// A response body: whole (with a content-length), or one frame per message of a channel.
@@ -91,7 +134,7 @@ impl Body for RespBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let next = match self.get_mut() {
             RespBody::Whole(b) => Poll::Ready(b.take()),
-            RespBody::Chan(rx) => rx.poll_recv(cx),
+            RespBody::Chan(rx) => rx.poll_recv(cx).map(|b| b.map(stamp)),
         };
         next.map(|b| b.map(|b| Ok(Frame::data(b))))
     }

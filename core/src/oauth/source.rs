@@ -9,13 +9,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use crate::http::client::Client;
 use crate::secrets::{Secret, Store};
 
-use super::creds::{self, Format, Tokens};
+use super::creds::{self, Tokens};
 use super::{OauthError, Provider};
 
 /// Refresh this long before the access token expires.
@@ -48,7 +48,6 @@ pub struct TokenSource {
     provider: Provider,
     origin: Origin,
     token_url: String,
-    format: Mutex<Format>,
     current: RwLock<Tokens>,
     gate: tokio::sync::Mutex<()>,
     refreshes: AtomicU64,
@@ -67,13 +66,12 @@ impl TokenSource {
         text: &str,
         token_url: String,
     ) -> Result<Self, OauthError> {
-        let (format, tokens) = creds::parse(text)?;
+        let (_, tokens) = creds::parse(text)?;
         Ok(Self {
             account: account.to_owned(),
             provider,
             origin,
             token_url,
-            format: Mutex::new(format),
             current: RwLock::new(tokens),
             gate: tokio::sync::Mutex::new(()),
             refreshes: AtomicU64::new(0),
@@ -169,20 +167,26 @@ impl TokenSource {
             return Ok(Self::bearer_of(&on_disk, true));
         }
         let new = self.call(client, &on_disk).await?;
-        let out = creds::write_back(&text, format, &new, now_ms())?;
-        // A symlinked credential file (shared by several homes) is updated where it points,
-        // never replaced by a private copy.
-        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        tokio::task::spawn_blocking(move || crate::secrets::write_private(&target, out.as_bytes()))
-            .await
-            .map_err(|e| OauthError::Store(e.to_string()))?
-            .map_err(store_err)?;
-        drop(lock);
-        *self
-            .format
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = format;
+        // The old refresh token is spent: the new pair is kept whatever happens to the file.
         self.set(new.clone());
+        let written = match creds::write_back(&text, format, &new, now_ms()) {
+            Ok(out) => {
+                // A symlinked credential file (shared by several homes) is updated where it
+                // points, never replaced by a private copy.
+                let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+                tokio::task::spawn_blocking(move || {
+                    crate::secrets::write_private(&target, out.as_bytes())
+                })
+                .await
+                .map_err(|e| OauthError::Store(e.to_string()))
+                .and_then(|r| r.map_err(store_err))
+            }
+            Err(e) => Err(e),
+        };
+        drop(lock);
+        if let Err(e) = written {
+            tracing::warn!(account = %self.account, error = %e, "refreshed tokens could not be written back; they are kept in memory until the relay stops");
+        }
         Ok(Self::bearer_of(&new, true))
     }
 
@@ -207,13 +211,17 @@ impl TokenSource {
             _ => self.current(),
         };
         let new = self.call(client, &base).await?;
+        // The old refresh token is spent: the new pair is kept whatever happens to the store.
+        self.set(new.clone());
         let (s, name) = (Arc::clone(store), self.account.clone());
         let value = Secret::new(creds::to_relay_json(&new));
-        tokio::task::spawn_blocking(move || s.set(&name, &value))
+        let written = tokio::task::spawn_blocking(move || s.set(&name, &value))
             .await
-            .map_err(|e| OauthError::Store(e.to_string()))?
-            .map_err(|e| OauthError::Store(e.to_string()))?;
-        self.set(new.clone());
+            .map_err(|e| OauthError::Store(e.to_string()))
+            .and_then(|r| r.map_err(|e| OauthError::Store(e.to_string())));
+        if let Err(e) = written {
+            tracing::warn!(account = %self.account, error = %e, "refreshed tokens could not be stored; they are kept in memory until the relay stops");
+        }
         Ok(Self::bearer_of(&new, true))
     }
 

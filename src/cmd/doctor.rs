@@ -157,10 +157,7 @@ pub fn run(paths: &Paths, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
             }
             let target = match &a.proxy {
                 // Through a proxy only the proxy is reached directly.
-                Some(p) => {
-                    p.replacen("socks5h://", "http://", 1)
-                        .replacen("socks5://", "http://", 1)
-                }
+                Some(p) => format!("http://{}", relay_core::http::client::proxy_host(p)),
                 None => a.base_url.clone().unwrap_or_else(|| {
                     if a.platform == Platform::Openai
                         && a.auth == relay_core::config::AuthKind::Oauth
@@ -300,7 +297,10 @@ fn login_state(
                 ),
                 (Some(at), _) => (
                     Status::Pass,
-                    format!("access token valid for {} min more", (at - now) / 60_000),
+                    format!(
+                        "access token valid for {} min more",
+                        at.saturating_sub(now) / 60_000
+                    ),
                 ),
                 (None, _) => (Status::Pass, "expiry not recorded".into()),
             }

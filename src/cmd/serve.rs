@@ -21,11 +21,18 @@ pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let ledger = relay_core::ledger::Ledger::open(&paths.data)?;
     let admin_token = relay_core::server::admin::load_or_create_token(&paths.data)
         .with_context(|| format!("cannot create the admin token in {}", paths.data.display()))?;
-    // The secret store is opened (and the OS keyring asked) only when an account keeps its
-    // secret there.
+    // The secret store is opened (and the OS keyring asked) only when an account keeps a
+    // secret there
+    // (a keyring secret, or a proxy whose password `relay account add --proxy` stored there).
     let uses_store = config.accounts.iter().any(|a| {
-        a.platform != relay_core::config::Platform::Mock
-            && a.secret == relay_core::config::SecretRef::Keyring
+        let keyring = a.platform != relay_core::config::Platform::Mock
+            && a.secret == relay_core::config::SecretRef::Keyring;
+        let proxy_password = a.proxy.as_deref().is_some_and(|p| {
+            let rest = p.split_once("://").map_or(p, |(_, r)| r);
+            rest.rsplit_once('@')
+                .is_some_and(|(user, _)| !user.contains(':'))
+        });
+        keyring || proxy_password
     });
     let secrets = match uses_store {
         true => {

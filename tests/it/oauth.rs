@@ -452,3 +452,79 @@ async fn a_login_kept_in_the_secret_store_is_refreshed_there() {
     assert!(refreshed);
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_refresh_is_tried_once_however_many_requests_wait_for_it() {
+    let fake = FakeUpstream::start().await;
+    let oauth = FakeOauth::start("rt-elsewhere").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".credentials.json");
+    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() - 1000)).unwrap();
+    let env = [("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", oauth.url.as_str())];
+    let relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
+    let url = format!("{}/v1/messages", relay.url);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let url = url.clone();
+        set.spawn(async move { post(&url, Some(KEY), MSG).await });
+    }
+    while let Some(a) = set.join_next().await {
+        assert_ne!(a.unwrap().status, 200);
+    }
+    assert_eq!(oauth.calls().len(), 1, "one call to the token endpoint");
+    assert!(fake.requests().is_empty());
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_cools_the_login_down_and_a_valid_token_keeps_working() {
+    let fake = FakeUpstream::start().await;
+    // Nothing listens on port 9.
+    let env = [(
+        "RELAY_OAUTH_ANTHROPIC_TOKEN_URL",
+        "http://127.0.0.1:9/token",
+    )];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".credentials.json");
+    // Two minutes left: inside the early-refresh margin, still valid.
+    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() + 120_000)).unwrap();
+    let relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
+    let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), MSG).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(
+        fake.requests()[0].header("authorization").as_deref(),
+        Some("Bearer at-0")
+    );
+    relay.stop().await;
+
+    // Expired, the endpoint still down: the login cools down (it is not marked refused) and
+    // the request goes to another account.
+    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() - 1000)).unwrap();
+    let config = format!(
+        "{}\n[[accounts]]\nname = \"backup\"\nplatform = \"anthropic\"\nsecret = \"env:BACKUP\"\nbase_url = \"{{upstream}}\"\npriority = 90\n",
+        login_config(&file, "priority = 1")
+    );
+    let env = [
+        (
+            "RELAY_OAUTH_ANTHROPIC_TOKEN_URL",
+            "http://127.0.0.1:9/token",
+        ),
+        ("BACKUP", "sk-backup"),
+    ];
+    let mut relay = Relay::start(&config, &fake.url, &env).await;
+    let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), MSG).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(relay.finished().await.account.as_deref(), Some("backup"));
+    let sub = relay.gateway.shared().pool.get("sub").unwrap();
+    assert_eq!(
+        sub.health.state(true, std::time::Instant::now()).as_str(),
+        "cooling"
+    );
+    assert!(
+        sub.health
+            .last_error()
+            .unwrap()
+            .contains("login refresh failed")
+    );
+    relay.stop().await;
+}

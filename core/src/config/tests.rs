@@ -305,7 +305,7 @@ hash = "{}"
         "config.toml:5: groups[0].name: invalid group name `Team`",
         "config.toml:10: accounts[0].concurrency: must be at least 1",
         "config.toml:11: accounts[0].base_url: expected a URL starting with http:// or https://",
-        "config.toml:12: accounts[0].proxy: expected a URL starting with http:// or https:// or socks5:// or socks5h://",
+        "config.toml:12: accounts[0].proxy: expected a URL starting with http:// or socks5:// or socks5h://",
         "config.toml:13: accounts[0].groups[0]: unknown group `nope`",
         "config.toml:14: accounts[0].mock: a mock table is only allowed",
         "config.toml:17: accounts[1].name: duplicate account name `a` (already used by accounts[0])",

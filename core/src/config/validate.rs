@@ -85,8 +85,9 @@ impl Checker<'_, '_> {
         if !ok {
             let list: Vec<String> = schemes.iter().map(|s| format!("{s}://")).collect();
             let msg = format!(
-                "expected a URL starting with {}, found `{value}`",
-                list.join(" or ")
+                "expected a URL starting with {}, found `{}`",
+                list.join(" or "),
+                crate::http::client::redact_url(value)
             );
             self.fail(path, msg);
         }
@@ -281,7 +282,8 @@ fn account(
     }
     out.model_map = a.model_map.unwrap_or_default();
     if let Some(proxy) = a.proxy {
-        let schemes = ["http", "https", "socks5", "socks5h"];
+        // What the proxy connectors speak (an https:// proxy is not one of them).
+        let schemes = ["http", "socks5", "socks5h"];
         c.url(&format!("{path}.proxy"), &proxy, &schemes);
         out.proxy = Some(proxy);
     }

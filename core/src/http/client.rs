@@ -198,21 +198,28 @@ impl Client {
 }
 
 /// `url` with the password of its userinfo replaced by `***` (for logs, errors, listings).
+/// Splits as [`Client::with_proxy`] does: the userinfo ends at the last `@`, and a URL without
+/// a scheme is read as `userinfo@host:port`.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
         return url.to_owned();
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            format!("{scheme}://{user}:***@{host}{path}")
-        }
-        None => url.to_owned(),
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    match scheme {
+        Some(scheme) => format!("{scheme}://{user}:***@{host}"),
+        None => format!("{user}:***@{host}"),
     }
+}
+
+/// The `host:port` a proxy URL points at (its userinfo left out).
+pub fn proxy_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    rest.trim_end_matches('/')
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for `Proxy-Authorization: Basic`.
@@ -280,6 +287,11 @@ mod tests {
         let c = Client::with_proxy(t, "http://bob:hunter2@127.0.0.1:3128").unwrap();
         assert_eq!(c.proxy(), Some("http://bob:***@127.0.0.1:3128"));
         assert!(!format!("{c:?}").contains("hunter2"));
+        // The userinfo ends at the last `@`, here as in the connector.
+        assert_eq!(redact_url("http://bob:pa/ss@h:1"), "http://bob:***@h:1");
+        assert_eq!(redact_url("bob:pw@h:1"), "bob:***@h:1");
+        assert_eq!(proxy_host("http://bob:pa/ss@h:1"), "h:1");
+        assert_eq!(proxy_host("socks5h://127.0.0.1:1080"), "127.0.0.1:1080");
         let s = Client::with_proxy(t, "socks5h://bob:hunter2@127.0.0.1:1080").unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
     }

@@ -314,7 +314,7 @@ async fn token_call(
     let expires_at_ms = v
         .get("expires_in")
         .and_then(serde_json::Value::as_i64)
-        .map(|secs| now + secs.saturating_mul(1000))
+        .map(|secs| now.saturating_add(secs.clamp(0, 10 * 365 * 86_400).saturating_mul(1000)))
         .or_else(|| creds::jwt_exp_ms(access));
     let id_token = s("id_token").map(Secret::new);
     let account_id = id_token

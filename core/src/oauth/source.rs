@@ -51,6 +51,9 @@ pub struct TokenSource {
     current: RwLock<Tokens>,
     gate: tokio::sync::Mutex<()>,
     refreshes: AtomicU64,
+    /// How many refresh attempts have ended, and how the last one failed (if it did): callers
+    /// that waited for an attempt that failed get its error instead of trying again.
+    attempts: std::sync::Mutex<(u64, Option<OauthError>)>,
 }
 
 fn now_ms() -> i64 {
@@ -75,6 +78,7 @@ impl TokenSource {
             current: RwLock::new(tokens),
             gate: tokio::sync::Mutex::new(()),
             refreshes: AtomicU64::new(0),
+            attempts: std::sync::Mutex::new((0, None)),
         })
     }
 
@@ -106,13 +110,26 @@ impl TokenSource {
         }
     }
 
-    /// A token to send now, refreshed first when it expires within [`REFRESH_MARGIN_MS`].
+    /// A token to send now, refreshed first when it expires within [`REFRESH_MARGIN_MS`]. When
+    /// that early refresh fails, the token is used while it is still valid.
     pub async fn bearer(&self, client: &Client) -> Result<Bearer, OauthError> {
         let t = self.current();
         if !t.expiring(now_ms(), REFRESH_MARGIN_MS) {
             return Ok(Self::bearer_of(&t, false));
         }
-        self.refresh_once(client, None).await
+        match self.refresh_once(client, None).await {
+            Err(e) if !t.expiring(now_ms(), 0) => {
+                tracing::warn!(account = %self.account, error = %e, "early refresh failed; using the current token while it lasts");
+                Ok(Self::bearer_of(&self.current(), false))
+            }
+            other => other,
+        }
+    }
+
+    fn attempts(&self) -> std::sync::MutexGuard<'_, (u64, Option<OauthError>)> {
+        self.attempts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// After the upstream refused `used` with 401: a new token (refreshed once, however many
@@ -131,7 +148,18 @@ impl TokenSource {
         client: &Client,
         stale: Option<&Secret>,
     ) -> Result<Bearer, OauthError> {
+        let seen = self.attempts().0;
         let _gate = self.gate.lock().await;
+        {
+            let (ended, failure) = &*self.attempts();
+            if *ended != seen
+                && let Some(e) = failure
+            {
+                // The attempt this caller waited for failed: one call to the token endpoint
+                // per failure, however many requests were waiting.
+                return Err(e.clone());
+            }
+        }
         let needs = |t: &Tokens| match stale {
             Some(s) => t.access == *s,
             None => t.expiring(now_ms(), REFRESH_MARGIN_MS),
@@ -140,10 +168,14 @@ impl TokenSource {
         if !needs(&cur) {
             return Ok(Self::bearer_of(&cur, false));
         }
-        match &self.origin {
+        let result = match &self.origin {
             Origin::File(path) => self.refresh_file(client, path, &needs).await,
             Origin::Store(store) => self.refresh_store(client, store, &needs).await,
-        }
+        };
+        let mut attempts = self.attempts();
+        attempts.0 += 1;
+        attempts.1 = result.as_ref().err().cloned();
+        result
     }
 
     async fn refresh_file(

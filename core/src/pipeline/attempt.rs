@@ -921,13 +921,25 @@ fn token_refreshed(shared: &Shared, account: &Account) {
     });
 }
 
-/// The login could not be refreshed: the account is marked `auth_error` and the request moves
-/// on.
+/// The login could not be refreshed and the request moves on. A refusal marks the account
+/// `auth_error`; an unreachable or failing token endpoint only cools it down briefly.
 fn login_failed(account: &Account, e: &crate::oauth::OauthError) -> Exchange {
+    use crate::oauth::OauthError;
     tracing::warn!(account = account.name(), error = %e, "OAuth refresh failed");
     account
         .health
         .record_error(format!("login refresh failed: {e}"));
+    let transient = match e {
+        OauthError::Transport { .. } => true,
+        OauthError::Refused { status, .. } => *status >= 500 || *status == 429,
+        _ => false,
+    };
+    if transient {
+        return Exchange::Retry(
+            Failure::Credentials,
+            Action::NextAccount(Penalty::Faulty(failover::FAULTY_5XX)),
+        );
+    }
     Exchange::Retry(
         Failure::Credentials,
         Action::NextAccount(Penalty::AuthError),

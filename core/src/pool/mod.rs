@@ -509,7 +509,13 @@ fn with_stored_password(
             "{scheme}://{user}:{}@{host}",
             oauth::form(&[("", p.expose())]).trim_start_matches('=')
         ),
-        None => url.to_owned(),
+        None => {
+            tracing::warn!(
+                account,
+                "the proxy names user `{user}` with no password, and none is stored for it; the proxy may refuse (407)"
+            );
+            url.to_owned()
+        }
     }
 }
 

@@ -243,7 +243,7 @@ pub fn import(paths: &Paths, args: &AccountImportArgs) -> anyhow::Result<ExitCod
     config::add_account(&paths.config, &new).map_err(|e| anyhow::anyhow!("{e}"))?;
     let expiry = match tokens.expires_at_ms {
         Some(at) => {
-            let left = at - relay_core::ledger::unix_ms(std::time::SystemTime::now());
+            let left = at.saturating_sub(relay_core::ledger::unix_ms(std::time::SystemTime::now()));
             if left <= 0 {
                 "its access token has expired and will be refreshed at first use".to_owned()
             } else {

@@ -528,3 +528,34 @@ async fn an_unreachable_token_endpoint_cools_the_login_down_and_a_valid_token_ke
     );
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn two_processes_sharing_a_stored_login_refresh_it_once() {
+    use relay_core::oauth::{Origin, Provider, TokenSource};
+    use relay_core::secrets::{Choice, Secret, Store};
+    let oauth = FakeOauth::start("rt-0").await;
+    let dir = tempfile::tempdir().unwrap();
+    let expired = json!({"type": "oauth", "access_token": "at-0", "refresh_token": "rt-0", "expires_at": now_ms() - 1000}).to_string();
+    Store::open(dir.path(), Choice::File)
+        .unwrap()
+        .set("pro", &Secret::new(expired.clone()))
+        .unwrap();
+    // Two stores and two sources over the same data dir, as two relay processes have.
+    let source = || {
+        let store = std::sync::Arc::new(Store::open(dir.path(), Choice::File).unwrap());
+        TokenSource::new(
+            "pro",
+            Provider::Anthropic,
+            Origin::Store(store),
+            &expired,
+            oauth.url.clone(),
+        )
+        .unwrap()
+    };
+    let (a, b) = (source(), source());
+    let client = relay_core::http::client::Client::new(Duration::from_secs(5)).unwrap();
+    let (x, y) = tokio::join!(a.bearer(&client), b.bearer(&client));
+    assert_eq!(oauth.refreshes(), 1, "{:?}", oauth.calls());
+    assert_eq!(x.unwrap().token.expose(), "at-1");
+    assert_eq!(y.unwrap().token.expose(), "at-1");
+}

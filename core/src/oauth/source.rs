@@ -228,6 +228,24 @@ impl TokenSource {
         store: &Arc<Store>,
         needs: &(dyn Fn(&Tokens) -> bool + Sync),
     ) -> Result<Bearer, OauthError> {
+        // Another relay process (or `relay account test`) may refresh the same login: one at a
+        // time, each re-reading what the other stored.
+        let lock = match store.login_lock(&self.account) {
+            Some(path) => {
+                let dir = path.parent().map(std::path::Path::to_path_buf);
+                let held = tokio::task::spawn_blocking(move || {
+                    if let Some(dir) = dir {
+                        crate::ledger::create_private_dir(&dir)?;
+                    }
+                    crate::secrets::lock_file(&path)
+                })
+                .await
+                .map_err(|e| OauthError::Store(e.to_string()))?
+                .map_err(|e| OauthError::Store(e.to_string()))?;
+                Some(held)
+            }
+            None => None,
+        };
         let (s, name) = (Arc::clone(store), self.account.clone());
         let stored = tokio::task::spawn_blocking(move || s.get(&name))
             .await
@@ -237,6 +255,7 @@ impl TokenSource {
             Some(Ok((_, t))) if !needs(&t) => {
                 // Another relay process refreshed already.
                 self.set(t.clone());
+                drop(lock);
                 return Ok(Self::bearer_of(&t, true));
             }
             Some(Ok((_, t))) => t,
@@ -251,6 +270,7 @@ impl TokenSource {
             .await
             .map_err(|e| OauthError::Store(e.to_string()))
             .and_then(|r| r.map_err(|e| OauthError::Store(e.to_string())));
+        drop(lock);
         if let Err(e) = written {
             tracing::warn!(account = %self.account, error = %e, "refreshed tokens could not be stored; they are kept in memory until the relay stops");
         }

@@ -44,6 +44,8 @@ pub struct Store {
     backend: Backend,
     /// Why the keyring was not used, when it was tried and the file serves instead.
     fallback_reason: Option<String>,
+    /// Where lock files for refreshing a login live (the data dir; none in memory).
+    lock_dir: Option<PathBuf>,
 }
 
 enum Backend {
@@ -75,15 +77,18 @@ impl Store {
             Choice::File => Ok(Self {
                 backend: Backend::File(file),
                 fallback_reason: None,
+                lock_dir: Some(data_dir.to_path_buf()),
             }),
             Choice::Keyring => os_keyring().map(|backend| Self {
                 backend,
                 fallback_reason: None,
+                lock_dir: Some(data_dir.to_path_buf()),
             }),
             Choice::Auto => match os_keyring() {
                 Ok(backend) => Ok(Self {
                     backend,
                     fallback_reason: None,
+                    lock_dir: Some(data_dir.to_path_buf()),
                 }),
                 Err(e) => Ok(Self {
                     backend: Backend::File(file),
@@ -91,6 +96,7 @@ impl Store {
                         SecretError::KeyringUnavailable(why) => why,
                         other => other.to_string(),
                     }),
+                    lock_dir: Some(data_dir.to_path_buf()),
                 }),
             },
         }
@@ -111,7 +117,16 @@ impl Store {
         Self {
             backend: Backend::Memory(Mutex::new(BTreeMap::new())),
             fallback_reason: None,
+            lock_dir: None,
         }
+    }
+
+    /// The lock file that serializes refreshing `account`'s login across relay processes
+    /// (`DATA_DIR/ACCOUNT.login-lock`); none for the in-memory store.
+    pub fn login_lock(&self, account: &str) -> Option<PathBuf> {
+        self.lock_dir
+            .as_ref()
+            .map(|d| d.join(format!("{account}.login-lock")))
     }
 
     /// Which store this is, in words (for `relay doctor` and logs).

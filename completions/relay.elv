@@ -19,7 +19,7 @@ set edit:completion:arg-completer[relay] = {|@words|
     var completions = [
         &'relay'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -27,7 +27,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand serve 'Run the relay (headless)'
             cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
             cand dash 'Attach the dashboard to a running relay'
-            cand account 'List upstream accounts (live from a running relay), pause and resume them'
+            cand account 'Upstream accounts: add, list, test, remove, subscription logins, pause and resume'
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'
@@ -42,7 +42,7 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;serve'= {
             cand --listen 'Address to listen on [default: server.listen, 127.0.0.1:8787]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --dash 'Show the dashboard in this terminal (logs go to the log file only); quitting it stops the relay'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -51,7 +51,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --listen 'Address to listen on'
             cand --requests 'Stop after this many requests (default: run until Ctrl-C)'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --no-dash 'Print one line per request instead of opening the dashboard (the default when stdout is not a terminal)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -59,13 +59,13 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;dash'= {
             cand --url 'The relay to attach to [default: http:// + server.listen, http://127.0.0.1:8787]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;account'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand add 'Add an upstream account; its secret is read from stdin (or a prompt that does not echo) and stored in the OS keyring'
@@ -88,28 +88,28 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --model 'Model patterns it serves (repeatable) [default: the platform''s]'
             cand --proxy 'Send this account''s traffic through a proxy (http://, socks5://, socks5h://)'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;account;list'= {
             cand --url 'The relay to ask [default: http:// + server.listen]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;account;remove'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;account;test'= {
             cand --model 'The model to ask [default: the platform''s cheapest]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --json 'Print JSON instead of lines'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -117,7 +117,7 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;account;login'= {
             cand --platform 'Whose login'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -125,21 +125,21 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --name 'Account name [default: claude-code or codex]'
             cand --file 'The credentials file [default: where the CLI keeps it]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;account;pause'= {
             cand --url 'The relay to act on [default: http:// + server.listen]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;account;resume'= {
             cand --url 'The relay to act on [default: http:// + server.listen]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -174,7 +174,7 @@ set edit:completion:arg-completer[relay] = {|@words|
         }
         &'relay;key'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand create 'Create a client key; prints the secret as the only line on stdout'
@@ -189,20 +189,20 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --monthly-usd 'Monthly budget in USD'
             cand --models 'Allowed model patterns (exact or trailing `*`), comma-separated'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;key;list'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;key;revoke'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -222,7 +222,7 @@ set edit:completion:arg-completer[relay] = {|@words|
         }
         &'relay;config'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand check 'Validate the config; errors name the file, line and key path (exit 1 on errors)'
@@ -232,19 +232,19 @@ set edit:completion:arg-completer[relay] = {|@words|
         }
         &'relay;config;check'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;config;path'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;config;init'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --force 'Overwrite an existing file'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -266,7 +266,7 @@ set edit:completion:arg-completer[relay] = {|@words|
         &'relay;models'= {
             cand --group 'Group to list [default: default]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -277,7 +277,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --by 'Group by'
             cand --format 'Output format'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -291,7 +291,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --status 'Only these outcomes: ok, error, interrupted, or an HTTP status such as 429'
             cand --format 'Output format'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -309,7 +309,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand --compare 'Also measure another gateway at URL with the same OpenAI-chat workload (configure it to forward `gpt-4o-mini` to http://127.0.0.1:PORT/v1, see --upstream-port)'
             cand --upstream-port 'Port of the benchmark''s upstream [default: any free port]'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --quick 'A short run (under 30 s): fewer requests, 1 s at 500 req/s, 100 held streams'
             cand --json 'Print JSON instead of a Markdown table'
             cand --pin 'Pin the relay to CPU 0 and the load to CPU 1 (needs `taskset`)'
@@ -318,21 +318,21 @@ set edit:completion:arg-completer[relay] = {|@words|
         }
         &'relay;doctor'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand --offline 'Skip the upstream reachability checks'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'relay;completions'= {
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'relay;generate'= {
             cand --out-dir 'Directory to write `man/` and `completions/` into'
             cand --config 'Config file [default: ~/.config/relay/config.toml]'
-            cand --data-dir 'Data directory for the ledger and admin token [default: ~/.local/share/relay]'
+            cand --data-dir 'Data directory for the ledger, admin token and secrets fallback [default: ~/.local/share/relay]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -340,7 +340,7 @@ set edit:completion:arg-completer[relay] = {|@words|
             cand serve 'Run the relay (headless)'
             cand demo 'Run a relay on simulated accounts and drive demo traffic (no credentials, no network)'
             cand dash 'Attach the dashboard to a running relay'
-            cand account 'List upstream accounts (live from a running relay), pause and resume them'
+            cand account 'Upstream accounts: add, list, test, remove, subscription logins, pause and resume'
             cand key 'Create, list and revoke client keys'
             cand config 'Validate the config, show file locations, write a starter config'
             cand models 'List the models the configured accounts serve'

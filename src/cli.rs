@@ -31,7 +31,8 @@ pub struct Global {
     /// Config file [default: ~/.config/relay/config.toml]
     #[arg(long, global = true, env = "RELAY_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Data directory for the ledger and admin token [default: ~/.local/share/relay]
+    /// Data directory for the ledger, admin token and secrets fallback [default:
+    /// ~/.local/share/relay]
     #[arg(long, global = true, env = "RELAY_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -60,7 +61,7 @@ accounts, keys, requests and spend. Uses the admin token from the data dir (the 
 account, p/r pause/resume it, c clear its cooldown, / filter requests, 1-5 toggle panels."
     )]
     Dash(DashArgs),
-    /// List upstream accounts (live from a running relay), pause and resume them
+    /// Upstream accounts: add, list, test, remove, subscription logins, pause and resume
     #[command(subcommand)]
     Account(AccountCommand),
     /// Create, list and revoke client keys

@@ -28,9 +28,8 @@ pub async fn run(paths: &Paths, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let keyring = a.platform != relay_core::config::Platform::Mock
             && a.secret == relay_core::config::SecretRef::Keyring;
         let proxy_password = a.proxy.as_deref().is_some_and(|p| {
-            let rest = p.split_once("://").map_or(p, |(_, r)| r);
-            rest.rsplit_once('@')
-                .is_some_and(|(user, _)| !user.contains(':'))
+            let parts = relay_core::http::client::ProxyUrl::parse(p);
+            parts.user.is_some() && parts.password.is_none()
         });
         keyring || proxy_password
     });

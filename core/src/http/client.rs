@@ -110,27 +110,17 @@ impl Client {
             url: shown.clone(),
             message,
         };
-        let (scheme, rest) = url
-            .split_once("://")
+        let parts = ProxyUrl::parse(url);
+        let scheme = parts
+            .scheme
             .ok_or_else(|| fail("expected scheme://host:port".into()))?;
-        let rest = rest.trim_end_matches('/');
-        let (userinfo, hostport) = match rest.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, rest),
-        };
+        let hostport = parts.host();
         if hostport.is_empty() || hostport.contains('/') {
             return Err(fail("expected scheme://host:port with no path".into()));
         }
-        let (user, pass) = match userinfo {
-            Some(u) => {
-                let (user, pass) = u.split_once(':').unwrap_or((u, ""));
-                (
-                    crate::oauth::percent_decode(user),
-                    crate::oauth::percent_decode(pass),
-                )
-            }
-            None => (String::new(), String::new()),
-        };
+        let userinfo = parts.user;
+        let decode = |s: Option<&str>| crate::oauth::percent_decode(s.unwrap_or_default());
+        let (user, pass) = (decode(parts.user), decode(parts.password));
         let dst: http::Uri = format!("http://{hostport}")
             .parse()
             .map_err(|_| fail("the host and port do not parse".into()))?;
@@ -197,29 +187,83 @@ impl Client {
     }
 }
 
-/// `url` with the password of its userinfo replaced by `***` (for logs, errors, listings).
-/// Splits as [`Client::with_proxy`] does: the userinfo ends at the last `@`, and a URL without
-/// a scheme is read as `userinfo@host:port`.
+/// A proxy URL split as the connectors read it: `scheme://[user[:password]@]host:port`. The
+/// userinfo runs to the last `@`; a URL without a scheme is read as its authority. The parts are
+/// as written (still percent-encoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyUrl<'a> {
+    /// `http`, `socks5`, `socks5h` ...
+    pub scheme: Option<&'a str>,
+    /// The user, when there is userinfo.
+    pub user: Option<&'a str>,
+    /// The password, when the userinfo has one.
+    pub password: Option<&'a str>,
+    raw_host: &'a str,
+}
+
+impl<'a> ProxyUrl<'a> {
+    /// Splits `url`.
+    pub fn parse(url: &'a str) -> Self {
+        let (scheme, rest) = match url.split_once("://") {
+            Some((scheme, rest)) => (Some(scheme), rest),
+            None => (None, url),
+        };
+        let (userinfo, raw_host) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        let (user, password) = match userinfo.map(|u| u.split_once(':')) {
+            Some(Some((u, p))) => (Some(u), Some(p)),
+            Some(None) => (userinfo, None),
+            None => (None, None),
+        };
+        Self {
+            scheme,
+            user,
+            password,
+            raw_host,
+        }
+    }
+
+    /// The `host:port` it points at.
+    pub fn host(&self) -> &'a str {
+        self.raw_host.trim_end_matches('/')
+    }
+
+    /// The URL with `password` (already percent-encoded) in place of any password; `None`
+    /// drops it.
+    pub fn with_password(&self, password: Option<&str>) -> String {
+        let mut out = String::new();
+        if let Some(scheme) = self.scheme {
+            out.push_str(scheme);
+            out.push_str("://");
+        }
+        if let Some(user) = self.user {
+            out.push_str(user);
+            if let Some(p) = password {
+                out.push(':');
+                out.push_str(p);
+            }
+            out.push('@');
+        }
+        out.push_str(self.raw_host);
+        out
+    }
+}
+
+/// `url` with the password of its userinfo replaced by `***` (for logs, errors, listings),
+/// split as [`ProxyUrl`] does, like the connector.
 pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-    match scheme {
-        Some(scheme) => format!("{scheme}://{user}:***@{host}"),
-        None => format!("{user}:***@{host}"),
+    let parts = ProxyUrl::parse(url);
+    match parts.user {
+        Some(_) => parts.with_password(Some("***")),
+        None => url.to_owned(),
     }
 }
 
 /// The `host:port` a proxy URL points at (its userinfo left out).
 pub fn proxy_host(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-    rest.trim_end_matches('/')
+    ProxyUrl::parse(url).host()
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for `Proxy-Authorization: Basic`.
@@ -292,6 +336,17 @@ mod tests {
         assert_eq!(redact_url("bob:pw@h:1"), "bob:***@h:1");
         assert_eq!(proxy_host("http://bob:pa/ss@h:1"), "h:1");
         assert_eq!(proxy_host("socks5h://127.0.0.1:1080"), "127.0.0.1:1080");
+        let p = ProxyUrl::parse("http://bob:pa/ss@h:1/");
+        assert_eq!(
+            (p.user, p.password, p.host()),
+            (Some("bob"), Some("pa/ss"), "h:1")
+        );
+        assert_eq!(p.with_password(None), "http://bob@h:1/");
+        let bare = ProxyUrl::parse("socks5h://h:2");
+        assert_eq!(
+            (bare.user, bare.with_password(Some("x"))),
+            (None, "socks5h://h:2".into())
+        );
         let s = Client::with_proxy(t, "socks5h://bob:hunter2@127.0.0.1:1080").unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
     }

@@ -495,20 +495,17 @@ fn with_stored_password(
     account: &str,
     secrets: &dyn Fn() -> Result<Arc<Store>, SecretError>,
 ) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((user, host)) = rest.rsplit_once('@').filter(|(u, _)| !u.contains(':')) else {
+    let parts = crate::http::client::ProxyUrl::parse(url);
+    let (Some(user), None) = (parts.user, parts.password) else {
         return url.to_owned();
     };
     match secrets()
         .ok()
         .and_then(|s| s.get(&secrets::proxy_entry(account)).ok().flatten())
     {
-        Some(p) => format!(
-            "{scheme}://{user}:{}@{host}",
-            oauth::form(&[("", p.expose())]).trim_start_matches('=')
-        ),
+        Some(p) => parts.with_password(Some(
+            oauth::form(&[("", p.expose())]).trim_start_matches('='),
+        )),
         None => {
             tracing::warn!(
                 account,

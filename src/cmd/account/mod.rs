@@ -257,19 +257,14 @@ fn add(paths: &Paths, args: &AccountAddArgs) -> anyhow::Result<ExitCode> {
 /// A proxy URL without its password (that goes to the secret store, not the config file).
 fn split_proxy(url: &str) -> anyhow::Result<(String, Option<Secret>)> {
     relay_core::http::client::Client::with_proxy(std::time::Duration::from_secs(1), url)?;
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Ok((url.to_owned(), None));
-    };
-    match rest.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, pass)) => Ok((
-                format!("{scheme}://{user}@{host}"),
-                Some(Secret::new(relay_core::oauth::percent_decode(pass))),
-            )),
-            None => Ok((url.to_owned(), None)),
-        },
-        None => Ok((url.to_owned(), None)),
-    }
+    let parts = relay_core::http::client::ProxyUrl::parse(url);
+    Ok(match parts.password {
+        Some(pass) => (
+            parts.with_password(None),
+            Some(Secret::new(relay_core::oauth::percent_decode(pass))),
+        ),
+        None => (url.to_owned(), None),
+    })
 }
 
 fn remove(paths: &Paths, args: &AccountRemoveArgs) -> anyhow::Result<ExitCode> {

@@ -58,7 +58,7 @@ pub fn members(
 pub fn first(body: &[u8], key: &str) -> Option<Range<usize>> {
     let mut found = None;
     members(body, 0, |k, value| {
-        if key_eq(k, key) {
+        if key_is(k, key) {
             found = Some(value);
             return false;
         }
@@ -74,7 +74,7 @@ pub fn pick<const N: usize>(body: &[u8], keys: [&str; N]) -> Option<[Option<Rang
     let walked = members(body, 0, |key, value| {
         // Keys are nearly never escaped: compare bytes unless this one is.
         let i = if has_escape(key) {
-            keys.iter().position(|k| key_eq(key, k))
+            keys.iter().position(|k| key_is(key, k))
         } else {
             keys.iter().position(|k| key == k.as_bytes())
         };
@@ -144,16 +144,6 @@ pub fn single_element(
     }
     let end = skip_ws(body, f(start)?);
     (body.get(end) == Some(&b']')).then_some(end + 1)
-}
-
-/// End of the value starting at `pos`, for readers using [`object_at`].
-pub fn skip_any(body: &[u8], pos: usize) -> Option<usize> {
-    skip_value(body, pos)
-}
-
-/// The first position at or after `pos` that is not JSON whitespace.
-pub fn skip_whitespace(body: &[u8], pos: usize) -> usize {
-    skip_ws(body, pos)
 }
 
 /// End of the string at `pos` (its opening quote), for readers using [`object_at`].
@@ -346,7 +336,7 @@ fn lookup(body: &[u8], object: usize, key: &str) -> Option<Level> {
         match members.step()? {
             Step::Member(member) => {
                 count += 1;
-                if key_eq(body.get(member.key)?, key) {
+                if key_is(body.get(member.key)?, key) {
                     found = Some(member.value);
                 }
             }
@@ -373,7 +363,7 @@ fn member_extent(body: &[u8], object: usize, key: &str) -> Option<Option<Range<u
         if matched.is_some() && next_key_start.is_none() {
             next_key_start = Some(member.key_start);
         }
-        if key_eq(body.get(member.key)?, key) {
+        if key_is(body.get(member.key)?, key) {
             matched = Some((member.key_start, member.value.end, prev_value_end));
             next_key_start = None;
         }
@@ -473,7 +463,7 @@ impl<'a> Members<'a> {
 }
 
 #[inline]
-fn skip_ws(body: &[u8], pos: usize) -> usize {
+pub(crate) fn skip_ws(body: &[u8], pos: usize) -> usize {
     let rest = body.get(pos..).unwrap_or_default();
     pos + rest
         .iter()
@@ -483,7 +473,7 @@ fn skip_ws(body: &[u8], pos: usize) -> usize {
 
 /// End of the value starting at `pos`.
 #[inline]
-fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
+pub(crate) fn skip_value(body: &[u8], pos: usize) -> Option<usize> {
     let literal =
         |text: &[u8]| (body.get(pos..pos + text.len()) == Some(text)).then_some(pos + text.len());
     match *body.get(pos)? {
@@ -602,24 +592,19 @@ fn next_of(body: &[u8], mut at: usize, open: u8, close: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// Whether a raw (still escaped) key, as [`members`] gives it, equals `key`.
-pub fn key_is(raw: &[u8], key: &str) -> bool {
-    key_eq(raw, key)
-}
-
 /// Whether a raw string body has an escape. Keys are short: an inline loop, not a call.
 #[inline]
 #[expect(
     clippy::manual_contains,
     reason = "keys are short: an inline loop beats the library call"
 )]
-pub fn has_escape(raw: &[u8]) -> bool {
+pub(crate) fn has_escape(raw: &[u8]) -> bool {
     raw.iter().any(|&b| b == b'\\')
 }
 
-/// Whether the raw (still escaped) key equals `key`.
+/// Whether a raw (still escaped) key, as [`members`] gives it, equals `key`.
 #[inline]
-fn key_eq(raw: &[u8], key: &str) -> bool {
+pub(crate) fn key_is(raw: &[u8], key: &str) -> bool {
     // An escape takes at least two bytes for one character: a raw key no longer than `key`
     // equals it only byte for byte and without escapes, a longer one only with escapes.
     let key = key.as_bytes();

@@ -120,7 +120,7 @@ pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
                             })?;
                             return Some(Some(delta));
                         }
-                        let end = json::skip_any(data, at)?;
+                        let end = json::skip_value(data, at)?;
                         let ok = match key {
                             b"index" => raw(at..end) == b"0",
                             b"finish_reason" | b"logprobs" => raw(at..end) == b"null",
@@ -132,12 +132,12 @@ pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
                 Some(Some(json::single_element(data, at, choice)?))
             }
             b"id" => {
-                let end = json::skip_any(data, at)?;
+                let end = json::skip_value(data, at)?;
                 id = Some(at..end);
                 Some(Some(end))
             }
             b"usage" => {
-                let end = json::skip_any(data, at)?;
+                let end = json::skip_value(data, at)?;
                 (raw(at..end) == b"null").then_some(Some(end))
             }
             b"object"
@@ -150,7 +150,7 @@ pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
         }
     })?;
     if data
-        .get(json::skip_whitespace(data, end)..)
+        .get(json::skip_ws(data, end)..)
         .is_some_and(|rest| !rest.is_empty())
     {
         return None;

@@ -1,8 +1,58 @@
-//! Where relay's files live: config file, data dir (ledger, admin token), log dir. Platform
-//! defaults come from the `directories` crate; `--config`/`RELAY_CONFIG` and
-//! `--data-dir`/`RELAY_DATA_DIR` override them.
+//! Where relay's files live: config file, data dir (ledger, admin token), log dir, and how a
+//! file there is replaced atomically. Platform defaults come from the `directories` crate;
+//! `--config`/`RELAY_CONFIG` and `--data-dir`/`RELAY_DATA_DIR` override them.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The permissions a replaced file gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// 0600 (secrets, credentials).
+    Private,
+    /// Those of the file it replaces (new files: the process's default).
+    KeepExisting,
+}
+
+/// Replaces `path` with `bytes` atomically: a temp file beside it, flushed to disk, renamed
+/// over the original; the directory is flushed too. The directory must exist.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut random = [0u8; 6];
+    let _ = crate::ids::random_bytes(&mut random);
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if mode == Mode::Private {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if mode == Mode::KeepExisting
+            && let Ok(meta) = std::fs::metadata(path)
+        {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    } else if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    result
+}
 
 /// Resolved file locations.
 #[derive(Clone, Debug, PartialEq, Eq)]

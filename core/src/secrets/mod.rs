@@ -5,7 +5,6 @@
 pub mod store;
 
 use std::fmt;
-use std::io::Write;
 use std::path::Path;
 
 pub use store::{Choice, Store};
@@ -134,36 +133,9 @@ pub fn lock_file(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// Replaces `path` with `bytes` atomically: a 0600 temp file beside it, flushed, renamed over.
+/// Replaces `path` with `bytes` atomically, mode 0600.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut random = [0u8; 6];
-    let _ = crate::ids::random_bytes(&mut random);
-    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    } else if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    result
+    crate::paths::write_atomic(path, bytes, crate::paths::Mode::Private)
 }
 
 fn read_file(path: &Path) -> Result<Secret, SecretError> {

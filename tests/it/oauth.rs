@@ -39,6 +39,32 @@ fn claude_code_file(access: &str, refresh: &str, expires_at: i64) -> String {
     .to_string()
 }
 
+/// Claude Code's credentials file in a temp dir (kept alive by the returned guard).
+fn login_file(
+    access: &str,
+    refresh: &str,
+    expires_at: i64,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".credentials.json");
+    std::fs::write(&file, claude_code_file(access, refresh, expires_at)).unwrap();
+    (dir, file)
+}
+
+/// `n` requests sent at once; their answers in the order they end.
+async fn post_many(url: &str, n: usize) -> Vec<crate::support::Got> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let url = url.to_owned();
+        set.spawn(async move { post(&url, Some(KEY), MSG).await });
+    }
+    let mut out = Vec::new();
+    while let Some(a) = set.join_next().await {
+        out.push(a.unwrap());
+    }
+    out
+}
+
 fn login_config(file: &std::path::Path, extra: &str) -> String {
     format!(
         "[[accounts]]\nname = \"sub\"\nplatform = \"anthropic\"\nauth = \"oauth\"\nsecret = \"file:{}\"\nbase_url = \"{{upstream}}\"\nconcurrency = 100\n{extra}\n{}concurrency = 100\n",
@@ -55,20 +81,11 @@ fn read_json(path: &std::path::Path) -> Value {
 async fn an_expired_login_is_refreshed_once_for_a_hundred_requests_and_written_back() {
     let fake = FakeUpstream::start().await;
     let oauth = FakeOauth::start("rt-0").await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
-    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() - 1000)).unwrap();
+    let (_dir, file) = login_file("at-0", "rt-0", now_ms() - 1000);
     let env = [("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", oauth.url.as_str())];
     let relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
 
-    let url = format!("{}/v1/messages", relay.url);
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let url = url.clone();
-        set.spawn(async move { post(&url, Some(KEY), MSG).await });
-    }
-    while let Some(a) = set.join_next().await {
-        let a = a.unwrap();
+    for a in post_many(&format!("{}/v1/messages", relay.url), 100).await {
         assert_eq!(a.status, 200, "{}", a.text());
     }
     assert_eq!(oauth.refreshes(), 1, "exactly one refresh");
@@ -111,13 +128,7 @@ async fn an_expired_login_is_refreshed_once_for_a_hundred_requests_and_written_b
 async fn a_401_refreshes_once_and_the_request_is_sent_again() {
     let fake = FakeUpstream::start().await;
     let oauth = FakeOauth::start("rt-0").await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
-    std::fs::write(
-        &file,
-        claude_code_file("at-0", "rt-0", now_ms() + 3_600_000),
-    )
-    .unwrap();
+    let (_dir, file) = login_file("at-0", "rt-0", now_ms() + 3_600_000);
     let env = [("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", oauth.url.as_str())];
     let mut relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
     fake.push(Reply::Json {
@@ -175,9 +186,7 @@ async fn a_401_refreshes_once_and_the_request_is_sent_again() {
 async fn tokens_the_official_cli_refreshed_meanwhile_are_used_without_refreshing() {
     let fake = FakeUpstream::start().await;
     let oauth = FakeOauth::start("rt-0").await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
-    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() - 1000)).unwrap();
+    let (_dir, file) = login_file("at-0", "rt-0", now_ms() - 1000);
     let env = [("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", oauth.url.as_str())];
     let relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
     // Claude Code refreshes first: rt-0 is spent, its new tokens are in the file.
@@ -202,13 +211,7 @@ async fn tokens_the_official_cli_refreshed_meanwhile_are_used_without_refreshing
 async fn a_refused_refresh_marks_the_login_and_fails_over_without_leaking_tokens() {
     let fake = FakeUpstream::start().await;
     let oauth = FakeOauth::start("rt-valid-elsewhere").await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
-    std::fs::write(
-        &file,
-        claude_code_file("at-secret-0", "rt-secret-0", now_ms() - 1000),
-    )
-    .unwrap();
+    let (_dir, file) = login_file("at-secret-0", "rt-secret-0", now_ms() - 1000);
     let config = format!(
         "{}\n[[accounts]]\nname = \"backup\"\nplatform = \"anthropic\"\nsecret = \"env:BACKUP\"\nbase_url = \"{{upstream}}\"\npriority = 90\n",
         login_config(&file, "priority = 1")
@@ -302,13 +305,7 @@ async fn a_codex_login_calls_the_responses_path_with_its_chatgpt_account() {
 #[tokio::test]
 async fn a_login_that_serves_only_its_official_client_says_so_and_suggests_an_api_key() {
     let fake = FakeUpstream::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
-    std::fs::write(
-        &file,
-        claude_code_file("at-0", "rt-0", now_ms() + 3_600_000),
-    )
-    .unwrap();
+    let (_dir, file) = login_file("at-0", "rt-0", now_ms() + 3_600_000);
     let relay = Relay::start(&login_config(&file, ""), &fake.url, &[]).await;
     fake.push(Reply::Json {
         status: 400,
@@ -457,19 +454,11 @@ async fn a_login_kept_in_the_secret_store_is_refreshed_there() {
 async fn a_refused_refresh_is_tried_once_however_many_requests_wait_for_it() {
     let fake = FakeUpstream::start().await;
     let oauth = FakeOauth::start("rt-elsewhere").await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
-    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() - 1000)).unwrap();
+    let (_dir, file) = login_file("at-0", "rt-0", now_ms() - 1000);
     let env = [("RELAY_OAUTH_ANTHROPIC_TOKEN_URL", oauth.url.as_str())];
     let relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
-    let url = format!("{}/v1/messages", relay.url);
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let url = url.clone();
-        set.spawn(async move { post(&url, Some(KEY), MSG).await });
-    }
-    while let Some(a) = set.join_next().await {
-        assert_ne!(a.unwrap().status, 200);
+    for a in post_many(&format!("{}/v1/messages", relay.url), 20).await {
+        assert_ne!(a.status, 200);
     }
     assert_eq!(oauth.calls().len(), 1, "one call to the token endpoint");
     assert!(fake.requests().is_empty());
@@ -484,10 +473,8 @@ async fn an_unreachable_token_endpoint_cools_the_login_down_and_a_valid_token_ke
         "RELAY_OAUTH_ANTHROPIC_TOKEN_URL",
         "http://127.0.0.1:9/token",
     )];
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(".credentials.json");
     // Two minutes left: inside the early-refresh margin, still valid.
-    std::fs::write(&file, claude_code_file("at-0", "rt-0", now_ms() + 120_000)).unwrap();
+    let (_dir, file) = login_file("at-0", "rt-0", now_ms() + 120_000);
     let relay = Relay::start(&login_config(&file, ""), &fake.url, &env).await;
     let got = post(&format!("{}/v1/messages", relay.url), Some(KEY), MSG).await;
     assert_eq!(got.status, 200, "{}", got.text());
@@ -558,4 +545,38 @@ async fn two_processes_sharing_a_stored_login_refresh_it_once() {
     assert_eq!(oauth.refreshes(), 1, "{:?}", oauth.calls());
     assert_eq!(x.unwrap().token.expose(), "at-1");
     assert_eq!(y.unwrap().token.expose(), "at-1");
+}
+
+#[tokio::test]
+async fn a_setup_token_is_sent_as_a_bearer_with_the_oauth_beta_added_to_the_clients_own() {
+    let fake = FakeUpstream::start().await;
+    let config = format!(
+        "[[accounts]]\nname = \"st\"\nplatform = \"anthropic\"\nauth = \"setup-token\"\nsecret = \"env:TOK\"\nbase_url = \"{{upstream}}\"\n{}",
+        key_block()
+    );
+    let relay = Relay::start(&config, &fake.url, &[("TOK", "sk-ant-oat01-setup")]).await;
+    let auth = format!("Bearer {KEY}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", auth.as_str()),
+        (
+            "anthropic-beta",
+            "claude-code-20250219,interleaved-thinking-2025-05-14",
+        ),
+    ];
+    let got =
+        crate::support::send("POST", &format!("{}/v1/messages", relay.url), &headers, MSG).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let r = &fake.requests()[0];
+    assert_eq!(
+        r.header("authorization").as_deref(),
+        Some("Bearer sk-ant-oat01-setup")
+    );
+    assert_eq!(r.header("x-api-key"), None);
+    assert_eq!(
+        r.header("anthropic-beta").as_deref(),
+        Some("claude-code-20250219,interleaved-thinking-2025-05-14,oauth-2025-04-20")
+    );
+    assert_eq!(r.body.as_ref(), MSG.as_bytes());
+    relay.stop().await;
 }

@@ -131,12 +131,21 @@ impl Gateway {
                 .map_err(|e| StartError(vec![e.to_string()]))?,
             None => crate::ledger::Books::in_memory(pricing, tz),
         };
-        let open_secrets = || match &secrets {
-            Some(s) => Ok(Arc::clone(s)),
-            None => {
-                let data = crate::paths::Paths::resolve(None, None).data;
-                crate::secrets::Store::from_env(&data, env).map(Arc::new)
+        // Opened at most once (asking the OS keyring can take seconds), and only if an account
+        // needs it.
+        let opened: std::cell::OnceCell<Arc<crate::secrets::Store>> = std::cell::OnceCell::new();
+        let open_secrets = || {
+            if let Some(s) = opened.get() {
+                return Ok(Arc::clone(s));
             }
+            let store = match &secrets {
+                Some(s) => Arc::clone(s),
+                None => {
+                    let data = crate::paths::Paths::resolve(None, None).data;
+                    Arc::new(crate::secrets::Store::from_env(&data, env)?)
+                }
+            };
+            Ok(Arc::clone(opened.get_or_init(|| store)))
         };
         let pool = Pool::new(&config, env, &open_secrets).map_err(StartError)?;
         let client = Client::new(config.gateway.connect_timeout)

@@ -124,10 +124,6 @@ fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/convert")
 }
 
-fn updating() -> bool {
-    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
 fn read_text(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -546,7 +542,7 @@ fn check(
 
 #[test]
 fn golden_fixtures_match_the_converters() {
-    let update = updating();
+    let update = crate::support::update_golden();
     let mut failures = Vec::new();
     let mut written = Vec::new();
     let mut count = 0;

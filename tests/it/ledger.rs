@@ -612,7 +612,7 @@ fn report_snapshots() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/reports")
             .join(format!("{}.txt", name.replace(' ', "_")));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        if crate::support::update_golden() {
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(&file, &got).unwrap();
         }

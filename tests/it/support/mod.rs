@@ -18,6 +18,12 @@ use relay_core::events::{Event, UsageEvent};
 use relay_core::gateway::Gateway;
 use tokio::sync::{broadcast, oneshot};
 
+/// Whether `UPDATE_GOLDEN` (set, not empty, not `0`) asks snapshot tests to rewrite their
+/// expected files instead of comparing.
+pub fn update_golden() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// A relay running inside the test process.
 pub struct Relay {
     pub url: String,

@@ -8,7 +8,6 @@
 //! written back atomically with every other field kept.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
@@ -50,7 +49,6 @@ pub struct TokenSource {
     token_url: String,
     current: RwLock<Tokens>,
     gate: tokio::sync::Mutex<()>,
-    refreshes: AtomicU64,
     /// How many refresh attempts have ended, and how the last one failed (if it did): callers
     /// that waited for an attempt that failed get its error instead of trying again.
     attempts: std::sync::Mutex<(u64, Option<OauthError>)>,
@@ -77,7 +75,6 @@ impl TokenSource {
             token_url,
             current: RwLock::new(tokens),
             gate: tokio::sync::Mutex::new(()),
-            refreshes: AtomicU64::new(0),
             attempts: std::sync::Mutex::new((0, None)),
         })
     }
@@ -88,11 +85,6 @@ impl TokenSource {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
-    }
-
-    /// How many refreshes this source has made.
-    pub fn refreshes(&self) -> u64 {
-        self.refreshes.load(Ordering::Relaxed)
     }
 
     fn set(&self, tokens: Tokens) {
@@ -286,7 +278,6 @@ impl TokenSource {
         if new.id_token.is_none() {
             new.id_token.clone_from(&from.id_token);
         }
-        self.refreshes.fetch_add(1, Ordering::Relaxed);
         tracing::info!(account = %self.account, "refreshed the OAuth access token");
         Ok(new)
     }
@@ -295,7 +286,7 @@ impl TokenSource {
 /// The lock file beside a credential file: `.credentials.json` → `.credentials.json.relay-lock`
 /// (a name of its own: the official CLIs do not lock, and a `.lock` could collide with a
 /// lock directory some tool makes).
-pub fn lock_path(path: &std::path::Path) -> PathBuf {
+fn lock_path(path: &std::path::Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".relay-lock");
     PathBuf::from(name)

@@ -200,7 +200,12 @@ pub fn quote_into(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut run_start = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
+    let mut at = 0;
+    while let Some(found) = next_to_escape(bytes, at) {
+        at = found;
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
         let short: &[u8] = match byte {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -209,11 +214,11 @@ pub fn quote_into(out: &mut Vec<u8>, s: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
+            _ => b"",
         };
         out.extend_from_slice(bytes.get(run_start..at).unwrap_or_default());
-        run_start = at + 1;
+        at += 1;
+        run_start = at;
         if short.is_empty() {
             out.extend_from_slice(b"\\u00");
             out.push(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'));
@@ -224,6 +229,30 @@ pub fn quote_into(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(bytes.get(run_start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// The position of the first byte at or after `from` that a JSON string must escape (`"`,
+/// `\`, a control character), eight bytes at a time.
+#[inline]
+fn next_to_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // Lanes below 0x20 (exact for the lowest one, as in `byte_lanes`).
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let hits = control | byte_lanes(word, b'"') | byte_lanes(word, b'\\');
+        if hits != 0 {
+            return Some(from + (hits.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let rest = bytes.get(from..)?;
+    rest.iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map(|i| from + i)
 }
 
 /// The unescaped text of the JSON string literal `raw` (quotes included); `None` if `raw` is not
@@ -949,6 +978,21 @@ mod tests {
             let quoted = quote(s);
             let wrapped = format!("{{\"k\":{quoted}}}");
             assert_eq!(str_at(wrapped.as_bytes(), &["k"]).as_deref(), Some(s));
+        }
+    }
+
+    #[test]
+    fn quote_matches_serde_json_at_every_offset() {
+        // Escapes at every position of the eight-byte words the scanner reads.
+        let pieces = [
+            "a", "é", "世", "😀", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "\u{7f}", "\u{80}",
+        ];
+        let mut rng = Rng(11);
+        for _ in 0..5_000 {
+            let s: String = (0..rng.below(40))
+                .map(|_| *rng.pick(&pieces).unwrap_or(&"a"))
+                .collect();
+            assert_eq!(Some(quote(&s)), serde_json::to_string(&s).ok(), "{s:?}");
         }
     }
 

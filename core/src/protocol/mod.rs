@@ -3,10 +3,12 @@
 
 pub mod anthropic;
 pub mod convert;
+pub mod frame;
 pub mod gemini;
 pub mod json;
 pub mod openai_chat;
 pub mod openai_responses;
+pub mod shape;
 
 use bytes::Bytes;
 
@@ -155,6 +157,8 @@ pub struct StreamTap {
     pub context: StreamContext,
     /// Whether a successful terminal event was seen.
     pub completed: bool,
+    /// The shape of a Chat stream's text chunks.
+    chat_text: openai_chat::TextChunks,
 }
 
 impl StreamTap {
@@ -168,6 +172,7 @@ impl StreamTap {
                 ..StreamContext::default()
             },
             completed: false,
+            chat_text: openai_chat::TextChunks::default(),
         }
     }
 
@@ -175,7 +180,9 @@ impl StreamTap {
     pub fn observe(&mut self, ev: &sse::Event) -> EventInfo {
         let info = match self.dialect {
             Dialect::Anthropic => anthropic::observe(ev, &mut self.usage, &mut self.context),
-            Dialect::OpenAiChat => openai_chat::observe(ev, &mut self.usage, &mut self.context),
+            Dialect::OpenAiChat => {
+                openai_chat::observe(ev, &mut self.chat_text, &mut self.usage, &mut self.context)
+            }
             Dialect::OpenAiResponses => {
                 openai_responses::observe(ev, &mut self.usage, &mut self.context)
             }

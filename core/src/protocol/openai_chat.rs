@@ -7,6 +7,7 @@ use std::ops::Range;
 use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
 
+use super::shape::{Hole, Shape};
 use super::{EventInfo, StreamContext, Usage, json, parse_at};
 use crate::error::{Error, ErrorKind};
 use crate::http::sse;
@@ -87,15 +88,82 @@ pub fn body_usage(body: &[u8]) -> Usage {
         .unwrap_or_default()
 }
 
-/// Reads a plain text chunk with the byte scanner, without a JSON tree: one choice at index 0
+/// Reads plain text chunks with the byte scanner, without a JSON tree: one choice at index 0
 /// whose delta holds only `content` (a string) and perhaps `role`, no finish reason, no usage,
-/// no unknown members. Returns the chunk's `id` and the text; `None` for anything else (which
-/// then needs the general path).
-pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
-    let data = text.as_bytes();
+/// no unknown members. Keeps the [`Shape`] of the last chunk it walked, so the chunks after
+/// it that differ only in their text and padding are not walked again.
+#[derive(Clone, Debug, Default)]
+pub struct TextChunks {
+    shape: Option<Shape>,
+    /// Walks made only to learn a shape ([`learn`](Self::learn)).
+    lessons: u32,
+}
+
+/// A hole's slot: the text.
+const CONTENT: usize = 0;
+/// A hole's slot: the `obfuscation` padding, which changes with every chunk.
+const PADDING: usize = 1;
+/// Walks [`TextChunks::learn`] makes before it stops trying: a stream whose chunks never
+/// share a shape (a server that changes some other value in every chunk) costs no more.
+const LESSONS: u32 = 8;
+
+impl TextChunks {
+    /// The chunk's text, and its `id` when the chunk was walked (a chunk read through the
+    /// shape has the id of the one the shape was taken from); `None` for anything but a plain
+    /// text chunk (which then needs the general path).
+    pub fn read<'a>(&mut self, text: &'a str) -> Option<(Option<Cow<'a, str>>, Cow<'a, str>)> {
+        // The event is UTF-8 already and the ranges start and end at quotes.
+        let literal = |r: Range<usize>| text.get(r).and_then(json::str_literal);
+        let (id, content) = self.ranges(text.as_bytes())?;
+        Some((id.and_then(literal), literal(content)?))
+    }
+
+    /// Whether `data` has the shape of the last plain text chunk walked (so it is one too),
+    /// without walking it.
+    pub fn known(&self, data: &[u8]) -> bool {
+        self.shape
+            .as_ref()
+            .is_some_and(|s| s.read::<0>(data).is_some())
+    }
+
+    /// Walks `data` to learn its shape if it is a plain text chunk, a few times per stream.
+    pub fn learn(&mut self, data: &[u8]) {
+        if self.lessons < LESSONS {
+            self.lessons += 1;
+            let _ = self.ranges(data);
+        }
+    }
+
+    /// The ranges of a plain text chunk's `id` (when walked) and text.
+    fn ranges(&mut self, data: &[u8]) -> Option<(Option<Range<usize>>, Range<usize>)> {
+        if let Some([Some(content)]) = self.shape.as_ref().and_then(|s| s.read(data)) {
+            return Some((None, content));
+        }
+        let TextRanges {
+            id,
+            content,
+            padding,
+        } = text_chunk(data)?;
+        let mut holes = vec![(content.clone(), Hole::String, CONTENT)];
+        holes.extend(padding.map(|p| (p, Hole::String, PADDING)));
+        self.shape = Shape::new(data, &holes);
+        Some((id, content))
+    }
+}
+
+/// Where a plain text chunk keeps what [`TextChunks`] reads.
+struct TextRanges {
+    id: Option<Range<usize>>,
+    content: Range<usize>,
+    /// The `obfuscation` string.
+    padding: Option<Range<usize>>,
+}
+
+/// Walks a plain text chunk (see [`TextChunks`]).
+fn text_chunk(data: &[u8]) -> Option<TextRanges> {
     // One pass: the walk descends into `choices[0].delta` instead of skipping and coming back.
     let raw = |r: Range<usize>| data.get(r).unwrap_or_default();
-    let (mut id, mut content) = (None, None);
+    let (mut id, mut content, mut padding) = (None, None, None);
     // Servers never escape these keys: an escaped key is left to the general path.
     let end = json::object_at(data, 0, |key, at| {
         if json::has_escape(key) {
@@ -140,12 +208,14 @@ pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
                 let end = json::skip_value(data, at)?;
                 (raw(at..end) == b"null").then_some(Some(end))
             }
-            b"object"
-            | b"created"
-            | b"model"
-            | b"system_fingerprint"
-            | b"service_tier"
-            | b"obfuscation" => Some(None),
+            b"obfuscation" => {
+                let end = json::skip_value(data, at)?;
+                padding = (data.get(at) == Some(&b'"')).then_some(at..end);
+                Some(Some(end))
+            }
+            b"object" | b"created" | b"model" | b"system_fingerprint" | b"service_tier" => {
+                Some(None)
+            }
             _ => None,
         }
     })?;
@@ -155,14 +225,20 @@ pub fn text_chunk(text: &str) -> Option<(Option<Cow<'_, str>>, Cow<'_, str>)> {
     {
         return None;
     }
-    // The event is UTF-8 already and the ranges start and end at quotes.
-    let literal = |r: Range<usize>| text.get(r).and_then(json::str_literal);
-    let id = id.and_then(literal);
-    Some((id, literal(content?)?))
+    Some(TextRanges {
+        id,
+        content: content?,
+        padding,
+    })
 }
 
 /// Observes one chat stream chunk.
-pub fn observe(ev: &sse::Event, usage: &mut Usage, ctx: &mut StreamContext) -> EventInfo {
+pub fn observe(
+    ev: &sse::Event,
+    text: &mut TextChunks,
+    usage: &mut Usage,
+    ctx: &mut StreamContext,
+) -> EventInfo {
     let mut info = EventInfo::default();
     if ev.is_done() {
         info.terminal = true;
@@ -179,7 +255,12 @@ pub fn observe(ev: &sse::Event, usage: &mut Usage, ctx: &mut StreamContext) -> E
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"usage\""));
     static ERROR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"error\""));
+    // A chunk of the shape of an earlier plain text chunk is one too: no walk, no search.
+    if ctx.response_id.is_some() && text.known(data) {
+        return info;
+    }
     if ctx.response_id.is_some() && USAGE.find(data).is_none() && ERROR.find(data).is_none() {
+        text.learn(data);
         return info;
     }
     // One walk over the top-level members (the last of a repeated key wins, as in serde_json).
@@ -231,32 +312,71 @@ mod tests {
     #[test]
     fn text_that_mentions_error_or_usage_is_not_mistaken_for_them() {
         let mut u = Usage::default();
+        let mut t = TextChunks::default();
         let mut ctx = StreamContext::default();
         let first = r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"a"}}]}"#;
-        assert!(!observe(&ev(first), &mut u, &mut ctx).error);
+        assert!(!observe(&ev(first), &mut t, &mut u, &mut ctx).error);
         assert_eq!(ctx.response_id.as_deref(), Some("c1"));
         // Escaped quotes in text can never form the bytes `"error"` or `"usage"`.
         let text = r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"the "error" and "usage" keys"}}]}"#;
-        let i = observe(&ev(text), &mut u, &mut ctx);
+        let i = observe(&ev(text), &mut t, &mut u, &mut ctx);
         assert!(!i.error && !i.usage_only);
         // A real top-level error after the first chunk is still seen.
         let err = r#"{"id":"c1","error":{"message":"boom"}}"#;
-        assert!(observe(&ev(err), &mut u, &mut ctx).error);
+        assert!(observe(&ev(err), &mut t, &mut u, &mut ctx).error);
         // So is a later usage chunk.
         let last = r#"{"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#;
-        assert!(observe(&ev(last), &mut u, &mut ctx).usage_only);
+        assert!(observe(&ev(last), &mut t, &mut u, &mut ctx).usage_only);
         assert_eq!((u.input, u.output), (3, 2));
+    }
+
+    #[test]
+    fn text_chunks_of_one_shape_are_read_without_a_walk_and_others_are_walked() {
+        let chunk = |id: &str, text: &str, pad: &str| {
+            format!(
+                r#"{{"id":"{id}","object":"chat.completion.chunk","created":1,"model":"m","choices":[{{"index":0,"delta":{{"content":"{text}"}},"logprobs":null,"finish_reason":null}}],"obfuscation":"{pad}"}}"#
+            )
+        };
+        let mut t = TextChunks::default();
+        let first = chunk("c1", "Hello", "x");
+        assert_eq!(t.read(&first), Some((Some("c1".into()), "Hello".into())));
+        // The same shape: the text is read, escapes and all; the id is the first one's.
+        let next = chunk("c1", r#"a \"quoted\" word\n"#, "padding-of-another-length");
+        assert!(t.known(next.as_bytes()));
+        assert_eq!(t.read(&next), Some((None, "a \"quoted\" word\n".into())));
+        // Another id is walked, and read with it.
+        let other = chunk("c2", "x", "y");
+        assert!(!t.known(other.as_bytes()));
+        assert_eq!(t.read(&other), Some((Some("c2".into()), "x".into())));
+        // Anything but plain text misses the shape and is not plain.
+        for not_plain in [
+            first.replace(r#""finish_reason":null"#, r#""finish_reason":"stop""#),
+            first.replace(r#""content":"Hello""#, r#""content":null"#),
+            first.replace(r#""obfuscation":"x""#, r#""obfuscation":"x","usage":{}"#),
+            first.replace(
+                r#"}],"obfuscation""#,
+                r#"},{"index":1,"delta":{}}],"obfuscation""#,
+            ),
+            first.replace(
+                r#""content":"Hello""#,
+                r#""content":"Hello","tool_calls":[]"#,
+            ),
+        ] {
+            assert!(!t.known(not_plain.as_bytes()), "{not_plain}");
+            assert_eq!(t.read(&not_plain), None, "{not_plain}");
+        }
     }
 
     #[test]
     fn usage_chunk_is_recognised_and_cached_tokens_split() {
         let mut u = Usage::default();
+        let mut t = TextChunks::default();
         let mut ctx = StreamContext::default();
         let chunk = r#"{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}"#;
-        let i = observe(&ev(chunk), &mut u, &mut ctx);
+        let i = observe(&ev(chunk), &mut t, &mut u, &mut ctx);
         assert!(!i.usage_only && !i.terminal);
         let last = r#"{"id":"c1","object":"chat.completion.chunk","choices":[ ],"usage":{"prompt_tokens":20,"completion_tokens":5,"total_tokens":25,"prompt_tokens_details":{"cached_tokens":8}}}"#;
-        let i = observe(&ev(last), &mut u, &mut ctx);
+        let i = observe(&ev(last), &mut t, &mut u, &mut ctx);
         assert!(i.usage_only);
         assert_eq!(
             u,
@@ -268,7 +388,7 @@ mod tests {
                 cache_write_1h: 0
             }
         );
-        assert!(observe(&ev("[DONE]"), &mut u, &mut ctx).terminal);
+        assert!(observe(&ev("[DONE]"), &mut t, &mut u, &mut ctx).terminal);
         assert_eq!(ctx.response_id.as_deref(), Some("c1"));
     }
 

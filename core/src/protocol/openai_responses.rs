@@ -1,9 +1,12 @@
 //! OpenAI Responses: usage fields, stream events and the terminal `response.failed` event.
 //! Plain error bodies share the Chat Completions shape.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use serde::Deserialize;
 
+use super::shape::{Hole, Shape};
 use super::{EventInfo, StreamContext, Usage, json, openai_chat, parse_at};
 use crate::error::Error;
 use crate::http::sse;
@@ -42,6 +45,107 @@ pub fn body_usage(body: &[u8]) -> Usage {
     parse_at::<WireUsage>(body, &["usage"])
         .map(|w| w.to_usage())
         .unwrap_or_default()
+}
+
+/// What a delta event streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeltaKind {
+    /// `response.output_text.delta`.
+    Text,
+    /// `response.refusal.delta`.
+    Refusal,
+    /// `response.function_call_arguments.delta`.
+    Arguments,
+}
+
+impl DeltaKind {
+    fn of(kind: &str) -> Option<Self> {
+        match kind {
+            "response.output_text.delta" => Some(Self::Text),
+            "response.refusal.delta" => Some(Self::Refusal),
+            "response.function_call_arguments.delta" => Some(Self::Arguments),
+            _ => None,
+        }
+    }
+}
+
+/// One delta event, read without a JSON tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delta<'a> {
+    /// What it streams.
+    pub kind: DeltaKind,
+    /// Its `output_index`, when it has one.
+    pub output_index: Option<u64>,
+    /// The fragment.
+    pub delta: Cow<'a, str>,
+}
+
+/// Reads the delta events of a stream (nearly all of its events) with the byte scanner. The
+/// kind is the event's name, or its `type` when it has none. Keeps the [`Shape`] of the last
+/// one it walked, so the deltas after it that differ only in their text, sequence number and
+/// padding are not walked again.
+#[derive(Clone, Debug, Default)]
+pub struct Deltas {
+    /// The shape, with the event name, kind and output index of the event it came from.
+    shape: Option<(Shape, Option<String>, DeltaKind, Option<u64>)>,
+}
+
+/// Hole slots: the fragment, then the values that change with every event.
+const FRAGMENT: usize = 0;
+const SEQUENCE: usize = 1;
+const PADDING: usize = 2;
+
+impl Deltas {
+    /// The delta `event` carries; `None` for any other event, or one that is not plain.
+    pub fn read<'a>(&mut self, event: &'a sse::Event) -> Option<Delta<'a>> {
+        let data = event.data.as_bytes();
+        let literal = |r: std::ops::Range<usize>| event.data.get(r).and_then(json::str_literal);
+        if let Some((shape, name, kind, output_index)) = &self.shape
+            && *name == event.event
+            && let Some([Some(fragment)]) = shape.read(data)
+        {
+            return Some(Delta {
+                kind: *kind,
+                output_index: *output_index,
+                delta: literal(fragment)?,
+            });
+        }
+        let [ty, index, fragment, sequence, padding] = json::pick(
+            data,
+            [
+                "type",
+                "output_index",
+                "delta",
+                "sequence_number",
+                "obfuscation",
+            ],
+        )?;
+        let raw = |r: &Option<std::ops::Range<usize>>| r.clone().and_then(|r| data.get(r));
+        let kind = match event.event.as_deref().filter(|e| !e.is_empty()) {
+            Some(name) => DeltaKind::of(name)?,
+            None => DeltaKind::of(&raw(&ty).and_then(json::string_literal)?)?,
+        };
+        let output_index = match raw(&index) {
+            Some(i) => Some(std::str::from_utf8(i).ok()?.parse::<u64>().ok()?),
+            None => None,
+        };
+        let fragment = fragment?;
+        let mut holes = vec![(fragment.clone(), Hole::String, FRAGMENT)];
+        if let Some(seq) = sequence.filter(|r| data.get(r.start).is_some_and(u8::is_ascii_digit)) {
+            holes.push((seq, Hole::Number, SEQUENCE));
+        }
+        if let Some(pad) = padding.filter(|r| data.get(r.start) == Some(&b'"')) {
+            holes.push((pad, Hole::String, PADDING));
+        }
+        let delta = literal(fragment)?;
+        self.shape =
+            Shape::new(data, &holes).map(|shape| (shape, event.event.clone(), kind, output_index));
+        Some(Delta {
+            kind,
+            output_index,
+            delta,
+        })
+    }
 }
 
 /// Observes one Responses stream event.
@@ -116,6 +220,56 @@ mod tests {
         let mut d = sse::Decoder::new(1 << 20);
         d.push(&sse::encode(Some(event), data), &mut out).unwrap();
         out.remove(0)
+    }
+
+    #[test]
+    fn deltas_of_one_shape_are_read_without_a_walk_and_others_are_walked() {
+        let delta = |name: &str, seq: u64, index: u64, text: &str, pad: &str| {
+            ev(
+                name,
+                &format!(
+                    r#"{{"type":"{name}","sequence_number":{seq},"item_id":"msg_1","output_index":{index},"content_index":0,"delta":"{text}","logprobs":[],"obfuscation":"{pad}"}}"#
+                ),
+            )
+        };
+        let text = "response.output_text.delta";
+        let mut d = Deltas::default();
+        let want = |kind, index, text: &str| {
+            Some(Delta {
+                kind,
+                output_index: Some(index),
+                delta: Cow::Owned(text.to_owned()),
+            })
+        };
+        assert_eq!(
+            d.read(&delta(text, 4, 0, "Hi", "a")),
+            want(DeltaKind::Text, 0, "Hi")
+        );
+        // Same shape, other sequence number, text and padding.
+        let e = delta(text, 12345, 0, r#"say \"x\""#, "bbbbbbbb");
+        assert_eq!(d.read(&e), want(DeltaKind::Text, 0, r#"say "x""#));
+        // Another output index or kind is walked and read as what it is.
+        let args = "response.function_call_arguments.delta";
+        assert_eq!(
+            d.read(&delta(args, 5, 1, r#"{\"a\":"#, "c")),
+            want(DeltaKind::Arguments, 1, r#"{"a":"#)
+        );
+        assert_eq!(
+            d.read(&delta(text, 6, 2, "z", "d")),
+            want(DeltaKind::Text, 2, "z")
+        );
+        // The event name decides: the same data under another name is not a text delta.
+        let renamed = ev(
+            "response.output_text.done",
+            &delta(text, 7, 2, "z", "d").data,
+        );
+        assert_eq!(d.read(&renamed), None);
+        // A delta that is not a string is not read.
+        let null = ev(
+            text,
+            r#"{"type":"response.output_text.delta","output_index":0,"delta":null}"#,
+        );
+        assert_eq!(d.read(&null), None);
     }
 
     #[test]

@@ -24,6 +24,7 @@ use super::super::Transcoder;
 use super::super::anthropic_to_responses::emit::Writer;
 use super::response;
 use crate::http::sse;
+use crate::protocol::openai_chat::TextChunks;
 use crate::protocol::{StreamContext, Usage};
 
 const TEXT: u64 = u64::MAX;
@@ -39,6 +40,7 @@ pub struct Stream {
     next_key: u64,
     finish_reason: Option<String>,
     usage: Usage,
+    text: TextChunks,
 }
 
 impl Stream {
@@ -51,6 +53,7 @@ impl Stream {
             next_key: 0,
             finish_reason: None,
             usage: Usage::default(),
+            text: TextChunks::default(),
         }
     }
 
@@ -93,10 +96,10 @@ impl Stream {
 }
 
 impl Stream {
-    /// A plain text chunk (see [`openai_chat::text_chunk`]) without a JSON tree. True when the
-    /// chunk was handled.
+    /// A plain text chunk (see [`TextChunks`]) without a JSON tree. True when the chunk was
+    /// handled.
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        let Some((id, text)) = crate::protocol::openai_chat::text_chunk(&event.data) else {
+        let Some((id, text)) = self.text.read(&event.data) else {
             return false;
         };
         self.writer.start(id.as_deref(), out);

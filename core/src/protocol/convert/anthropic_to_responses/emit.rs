@@ -168,6 +168,9 @@ pub(in crate::protocol::convert) struct Writer {
     slots: Vec<Slot>,
     /// A `tool_use` block was written.
     saw_tool: bool,
+    /// The start of the last `content_block_delta` written, up to its text: the same for
+    /// every delta of a block.
+    delta_head: DeltaHead,
 }
 
 impl Writer {
@@ -182,6 +185,7 @@ impl Writer {
             open: None,
             slots: Vec::new(),
             saw_tool: false,
+            delta_head: DeltaHead::default(),
         }
     }
 
@@ -285,7 +289,7 @@ impl Writer {
         match slot.open {
             Some(index) => {
                 let kind = slot.kind;
-                emit_delta(kind, index, delta, out);
+                self.delta_head.emit(kind, index, delta, out);
             }
             None => {
                 slot.pending.push_str(delta);
@@ -456,7 +460,7 @@ impl Writer {
         out.push(sse::encode(Some("content_block_start"), &start.to_string()));
         let pending = std::mem::take(&mut slot.pending);
         if !pending.is_empty() {
-            emit_delta(slot.kind, index, &pending, out);
+            self.delta_head.emit(slot.kind, index, &pending, out);
         }
     }
 
@@ -471,7 +475,7 @@ impl Writer {
             Kind::Tool => {
                 let rest = slot.guard.completion();
                 if !rest.is_empty() {
-                    emit_delta(Kind::Tool, index, &rest, out);
+                    self.delta_head.emit(Kind::Tool, index, &rest, out);
                 }
                 slot.closed = true;
             }
@@ -492,27 +496,36 @@ impl Writer {
     }
 }
 
-/// A `content_block_delta` event, written in Anthropic's own member order without a JSON tree
-/// (nearly every event of a stream is one).
-fn emit_delta(kind: Kind, index: u32, text: &str, out: &mut Vec<Bytes>) {
-    let (delta_type, field) = match kind {
-        Kind::Text => ("text_delta", "text"),
-        Kind::Thinking => ("thinking_delta", "thinking"),
-        Kind::Tool => ("input_json_delta", "partial_json"),
-    };
-    let mut b = Vec::with_capacity(text.len() + 128);
-    b.extend_from_slice(
-        b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":",
-    );
-    b.extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
-    b.extend_from_slice(b",\"delta\":{\"type\":\"");
-    b.extend_from_slice(delta_type.as_bytes());
-    b.extend_from_slice(b"\",\"");
-    b.extend_from_slice(field.as_bytes());
-    b.extend_from_slice(b"\":");
-    crate::protocol::json::quote_into(&mut b, text);
-    b.extend_from_slice(b"}}\n\n");
-    out.push(Bytes::from(b));
+/// Writes `content_block_delta` events in Anthropic's own member order without a JSON tree
+/// (nearly every event of a stream is one), keeping the bytes before the text of the block
+/// written last.
+#[derive(Debug, Default)]
+struct DeltaHead {
+    block: Option<(Kind, u32)>,
+    head: Vec<u8>,
+}
+
+impl DeltaHead {
+    fn emit(&mut self, kind: Kind, index: u32, text: &str, out: &mut Vec<Bytes>) {
+        use crate::protocol::frame::{Piece, frame};
+        if self.block != Some((kind, index)) {
+            let (delta_type, field) = match kind {
+                Kind::Text => ("text_delta", "text"),
+                Kind::Thinking => ("thinking_delta", "thinking"),
+                Kind::Tool => ("input_json_delta", "partial_json"),
+            };
+            self.head = format!(
+                "event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":{index},\"delta\":{{\"type\":\"{delta_type}\",\"{field}\":"
+            )
+            .into_bytes();
+            self.block = Some((kind, index));
+        }
+        out.push(frame(&[
+            Piece::Raw(&self.head),
+            Piece::Str(text),
+            Piece::Raw(b"}}\n\n"),
+        ]));
+    }
 }
 
 /// Test support shared by both pairs: decoding written events and checking the sequence.

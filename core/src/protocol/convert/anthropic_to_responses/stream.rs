@@ -21,6 +21,7 @@ use super::super::Transcoder;
 use super::emit::Writer;
 use super::response;
 use crate::http::sse;
+use crate::protocol::openai_responses::{Delta, DeltaKind, Deltas};
 use crate::protocol::{StreamContext, Usage};
 
 /// The Responses → Anthropic stream transcoder.
@@ -34,6 +35,7 @@ pub struct Stream {
     streamed: Vec<u64>,
     /// Last reasoning summary index per item key.
     summary_index: Vec<(u64, u64)>,
+    deltas: Deltas,
 }
 
 impl Stream {
@@ -45,6 +47,7 @@ impl Stream {
             item_ids: Vec::new(),
             streamed: Vec::new(),
             summary_index: Vec::new(),
+            deltas: Deltas::default(),
         }
     }
 
@@ -70,46 +73,19 @@ impl Stream {
     /// Text and argument deltas (nearly every event) read with the byte scanner instead of a
     /// JSON tree, when they carry an `output_index`. True when the event was handled.
     fn fast_delta(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        use crate::protocol::json;
-        let data = event.data.as_bytes();
-        let named = event.event.as_deref().filter(|e| !e.is_empty());
-        // One walk for everything this reads.
-        let Some([ty, index, delta]) = json::pick(data, ["type", "output_index", "delta"]) else {
-            return false;
-        };
-        let raw = |r: Option<std::ops::Range<usize>>| r.and_then(|r| data.get(r));
-        let kind = match named {
-            Some(k) => std::borrow::Cow::Borrowed(k),
-            None => match raw(ty).and_then(json::string_literal) {
-                Some(k) => k,
-                None => return false,
-            },
-        };
-        let text = matches!(
-            kind.as_ref(),
-            "response.output_text.delta" | "response.refusal.delta"
-        );
-        if !text && kind != "response.function_call_arguments.delta" {
-            return false;
-        }
-        let Some(key) = raw(index)
-            .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(|d| d.parse::<u64>().ok())
+        let Some(Delta {
+            kind,
+            output_index: Some(key),
+            delta,
+        }) = self.deltas.read(event)
         else {
             return false;
         };
-        // The event is UTF-8 already and the range starts and ends at quotes.
-        let Some(delta) = delta
-            .and_then(|r| event.data.get(r))
-            .and_then(json::str_literal)
-        else {
-            return false;
-        };
-        if text {
+        if kind == DeltaKind::Arguments {
+            self.writer.tool_args(key, &delta, out);
+        } else {
             self.mark_streamed(key);
             self.writer.text(key, &delta, out);
-        } else {
-            self.writer.tool_args(key, &delta, out);
         }
         true
     }

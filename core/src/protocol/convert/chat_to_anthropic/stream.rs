@@ -84,26 +84,24 @@ impl Stream {
         out.push(sse::encode(None, &data.to_string()));
     }
 
-    /// A chunk whose `delta` is already encoded JSON (the hot path: no JSON tree). The
-    /// encoded JSON has no raw line breaks, so it is one `data:` line.
-    /// Emits a chunk whose `delta` object `write` encodes (the hot path: no JSON tree).
-    fn chunk_raw(&mut self, out: &mut Vec<Bytes>, write: impl FnOnce(&mut Vec<u8>)) {
-        const HEAD: &[u8] = br#"data: {"choices":[{"delta":"#;
+    /// A chunk whose delta is `{"content": piece}`, written without a JSON tree (the hot path).
+    fn text_chunk(&mut self, out: &mut Vec<Bytes>, piece: &str) {
+        use crate::protocol::frame::{Piece, frame};
         if self.raw_tail.is_none() || self.base.is_none() {
             self.raw_tail = Some(format!(
-                r#","finish_reason":null,"index":0,"logprobs":null}}],"created":{},"id":{},"model":{},"object":"chat.completion.chunk"}}"#,
+                r#"}},"finish_reason":null,"index":0,"logprobs":null}}],"created":{},"id":{},"model":{},"object":"chat.completion.chunk"}}{}"#,
                 self.created,
                 json::quote(&self.id()),
                 json::quote(&self.model),
+                "\n\n",
             ));
         }
         let tail = self.raw_tail.as_deref().unwrap_or_default();
-        let mut b = Vec::with_capacity(HEAD.len() + tail.len() + 128);
-        b.extend_from_slice(HEAD);
-        write(&mut b);
-        b.extend_from_slice(tail.as_bytes());
-        b.extend_from_slice(b"\n\n");
-        out.push(Bytes::from(b));
+        out.push(frame(&[
+            Piece::Raw(br#"data: {"choices":[{"delta":{"content":"#),
+            Piece::Str(piece),
+            Piece::Raw(tail.as_bytes()),
+        ]));
     }
 }
 
@@ -179,11 +177,7 @@ impl AnthropicEvents for Stream {
         };
         let delta = match (open, kind) {
             (Open::Text, "text_delta") => {
-                self.chunk_raw(out, |b| {
-                    b.extend_from_slice(br#"{"content":"#);
-                    json::quote_into(b, piece);
-                    b.push(b'}');
-                });
+                self.text_chunk(out, piece);
                 return;
             }
             (Open::Thinking { text, .. }, "thinking_delta") => {

@@ -19,6 +19,7 @@ use super::{chat_id, finish_reason, usage};
 use crate::http::sse;
 use crate::protocol::StreamContext;
 use crate::protocol::convert::Transcoder;
+use crate::protocol::openai_responses::{Delta, DeltaKind, Deltas};
 
 struct Call {
     item_id: String,
@@ -44,6 +45,9 @@ pub struct Stream {
     calls: Vec<Call>,
     text_sent: bool,
     reasoning_sent: bool,
+    deltas: Deltas,
+    /// The bytes after the text of every text chunk (fixed once the stream started).
+    text_tail: Vec<u8>,
 }
 
 impl Stream {
@@ -59,6 +63,8 @@ impl Stream {
             calls: Vec::new(),
             text_sent: false,
             reasoning_sent: false,
+            deltas: Deltas::default(),
+            text_tail: Vec::new(),
         }
     }
 
@@ -79,21 +85,12 @@ impl Stream {
     /// A `response.output_text.delta` read with the byte scanner and answered with a chunk
     /// written directly (members in the order a JSON tree would give). True when handled.
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        use crate::protocol::json;
-        let data = event.data.as_bytes();
-        let Some([ty, delta]) = json::pick(data, ["type", "delta"]) else {
-            return false;
-        };
-        let raw = |r: Option<std::ops::Range<usize>>| r.and_then(|r| data.get(r));
-        let kind = raw(ty).and_then(json::string_literal);
-        let kind = kind.as_deref().or(event.event.as_deref());
-        if kind != Some("response.output_text.delta") {
-            return false;
-        }
-        // The event is UTF-8 already and the range starts and ends at quotes.
-        let Some(delta) = delta
-            .and_then(|r| event.data.get(r))
-            .and_then(json::str_literal)
+        use crate::protocol::frame::{Piece, frame};
+        let Some(Delta {
+            kind: DeltaKind::Text,
+            delta,
+            ..
+        }) = self.deltas.read(event)
         else {
             return false;
         };
@@ -101,19 +98,22 @@ impl Stream {
             return true;
         }
         self.text_sent = true;
-        let mut b = Vec::with_capacity(delta.len() + self.id.len() + self.model.len() + 160);
-        b.extend_from_slice(b"data: {\"choices\":[{\"delta\":{\"content\":");
-        json::quote_into(&mut b, &delta);
-        b.extend_from_slice(
-            b"},\"finish_reason\":null,\"index\":0,\"logprobs\":null}],\"created\":",
-        );
-        b.extend_from_slice(itoa::Buffer::new().format(self.created).as_bytes());
-        b.extend_from_slice(b",\"id\":");
-        json::quote_into(&mut b, &self.id);
-        b.extend_from_slice(b",\"model\":");
-        json::quote_into(&mut b, &self.model);
-        b.extend_from_slice(b",\"object\":\"chat.completion.chunk\"}\n\n");
-        out.push(Bytes::from(b));
+        if self.text_tail.is_empty() {
+            let mut tail =
+                br#"},"finish_reason":null,"index":0,"logprobs":null}],"created":"#.to_vec();
+            tail.extend_from_slice(itoa::Buffer::new().format(self.created).as_bytes());
+            tail.extend_from_slice(br#","id":"#);
+            crate::protocol::json::quote_into(&mut tail, &self.id);
+            tail.extend_from_slice(br#","model":"#);
+            crate::protocol::json::quote_into(&mut tail, &self.model);
+            tail.extend_from_slice(b",\"object\":\"chat.completion.chunk\"}\n\n");
+            self.text_tail = tail;
+        }
+        out.push(frame(&[
+            Piece::Raw(b"data: {\"choices\":[{\"delta\":{\"content\":"),
+            Piece::Str(&delta),
+            Piece::Raw(&self.text_tail),
+        ]));
         true
     }
 

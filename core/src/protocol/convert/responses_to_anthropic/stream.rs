@@ -84,20 +84,16 @@ impl OpenMessage {
 
     /// A `response.output_text.delta` event for `piece` of the part at `content_index`.
     fn text_delta(&self, content_index: usize, piece: &str, seq: u64) -> Bytes {
-        const KIND: &[u8] = b"response.output_text.delta";
-        let mut b = Vec::with_capacity(2 * KIND.len() + piece.len() + self.delta_tail.len() + 64);
-        b.extend_from_slice(b"event: ");
-        b.extend_from_slice(KIND);
-        b.extend_from_slice(b"\ndata: {\"content_index\":");
-        b.extend_from_slice(itoa::Buffer::new().format(content_index).as_bytes());
-        b.extend_from_slice(br#","delta":"#);
-        crate::protocol::json::quote_into(&mut b, piece);
-        b.extend_from_slice(&self.delta_tail);
-        b.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
-        b.extend_from_slice(br#","type":""#);
-        b.extend_from_slice(KIND);
-        b.extend_from_slice(b"\"}\n\n");
-        Bytes::from(b)
+        use crate::protocol::frame::{Piece, frame};
+        frame(&[
+            Piece::Raw(b"event: response.output_text.delta\ndata: {\"content_index\":"),
+            Piece::Num(content_index as u64),
+            Piece::Raw(br#","delta":"#),
+            Piece::Str(piece),
+            Piece::Raw(&self.delta_tail),
+            Piece::Num(seq),
+            Piece::Raw(b",\"type\":\"response.output_text.delta\"}\n\n"),
+        ])
     }
 }
 

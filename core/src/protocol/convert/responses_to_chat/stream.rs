@@ -17,6 +17,7 @@ use super::{id_base, set_tool_name, status, usage};
 use crate::http::sse;
 use crate::protocol::StreamContext;
 use crate::protocol::convert::Transcoder;
+use crate::protocol::openai_chat::TextChunks;
 
 /// A content part of a message item.
 struct Part {
@@ -66,6 +67,7 @@ pub struct Stream {
     open_reasoning: Option<usize>,
     finish_reason: Option<String>,
     usage: Option<Value>,
+    text: TextChunks,
 }
 
 impl Stream {
@@ -84,6 +86,7 @@ impl Stream {
             open_reasoning: None,
             finish_reason: None,
             usage: None,
+            text: TextChunks::default(),
         }
     }
 
@@ -310,25 +313,21 @@ impl Stream {
             self.emit(out, "response.refusal.delta", fields);
         } else {
             // The hot path: written directly, members in the order a JSON tree would give.
-            const KIND: &[u8] = b"response.output_text.delta";
-            let mut b = Vec::with_capacity(text.len() + id.len() + 2 * KIND.len() + 128);
-            b.extend_from_slice(b"event: ");
-            b.extend_from_slice(KIND);
-            b.extend_from_slice(b"\ndata: {\"content_index\":");
-            b.extend_from_slice(itoa::Buffer::new().format(content_index).as_bytes());
-            b.extend_from_slice(b",\"delta\":");
-            crate::protocol::json::quote_into(&mut b, text);
-            b.extend_from_slice(b",\"item_id\":");
-            crate::protocol::json::quote_into(&mut b, &id);
-            b.extend_from_slice(b",\"logprobs\":[],\"output_index\":");
-            b.extend_from_slice(itoa::Buffer::new().format(idx).as_bytes());
-            b.extend_from_slice(b",\"sequence_number\":");
-            b.extend_from_slice(itoa::Buffer::new().format(self.seq).as_bytes());
-            b.extend_from_slice(b",\"type\":\"");
-            b.extend_from_slice(KIND);
-            b.extend_from_slice(b"\"}\n\n");
+            use crate::protocol::frame::{Piece, frame};
+            out.push(frame(&[
+                Piece::Raw(b"event: response.output_text.delta\ndata: {\"content_index\":"),
+                Piece::Num(content_index as u64),
+                Piece::Raw(b",\"delta\":"),
+                Piece::Str(text),
+                Piece::Raw(b",\"item_id\":"),
+                Piece::Str(&id),
+                Piece::Raw(b",\"logprobs\":[],\"output_index\":"),
+                Piece::Num(idx as u64),
+                Piece::Raw(b",\"sequence_number\":"),
+                Piece::Num(self.seq),
+                Piece::Raw(b",\"type\":\"response.output_text.delta\"}\n\n"),
+            ]));
             self.seq += 1;
-            out.push(Bytes::from(b));
         }
     }
 
@@ -693,7 +692,7 @@ impl Transcoder for Stream {
         }
         // Plain text chunks (nearly all of them, once the answer started) skip the JSON tree.
         if self.started
-            && let Some((_, text)) = crate::protocol::openai_chat::text_chunk(&event.data)
+            && let Some((_, text)) = self.text.read(&event.data)
         {
             if !text.is_empty() {
                 self.text_delta(&text, false, out);

@@ -173,9 +173,9 @@ fn relay_stream(chunks: &[Bytes], upstream: Dialect, client: Dialect) -> usize {
     for c in chunks {
         d.push(c, &mut events).unwrap();
         for ev in events.drain(..) {
-            black_box(tap.observe(&ev));
+            let info = black_box(tap.observe(&ev));
             match t.as_mut() {
-                Some(t) => t.push(&ev, &mut out),
+                Some(t) => t.push_observed(&ev, &info, &mut out),
                 None => out.push(ev.raw),
             }
         }
@@ -227,6 +227,9 @@ fn sse_encode() -> Bytes {
     "responses > chat",
 ])]
 fn stream_1000_events(b: Bencher<'_, '_>, pair: &str) {
+    if std::env::var("PAIR").is_ok_and(|p| p != pair) {
+        return;
+    }
     let dialect = |name: &str| match name {
         "anthropic" => Dialect::Anthropic,
         "chat" => Dialect::OpenAiChat,

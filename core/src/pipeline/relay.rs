@@ -168,7 +168,7 @@ pub async fn stream(
                     failure = Some((err, Failure::StreamError { kind }));
                     break;
                 }
-                t.push(&ev, &mut frames);
+                t.push_observed(&ev, &info, &mut frames);
                 for f in frames.drain(..) {
                     if !(plan.strip_usage_chunk && is_usage_only_chunk(&f)) {
                         batch.push(f);

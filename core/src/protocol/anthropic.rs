@@ -90,10 +90,10 @@ pub fn body_usage(body: &[u8]) -> Usage {
 /// Observes one Messages stream event.
 pub fn observe(ev: &sse::Event, usage: &mut Usage, ctx: &mut StreamContext) -> EventInfo {
     let data = ev.data.as_bytes();
-    let kind = ev.event.as_deref().map_or_else(
-        || json::str_at(data, &["type"]).map(|s| s.into_owned()),
-        |e| Some(e.to_owned()),
-    );
+    let kind = match ev.event.as_deref() {
+        Some(name) => Some(std::borrow::Cow::Borrowed(name)),
+        None => json::str_at(data, &["type"]),
+    };
     let mut info = EventInfo::default();
     match kind.as_deref() {
         Some("message_start") => {

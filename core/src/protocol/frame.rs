@@ -1,8 +1,9 @@
-//! An outgoing event's bytes written from pieces into one allocation of exactly their size,
+//! Outgoing events' bytes written from pieces: into one allocation of exactly their size,
 //! which then becomes the [`Bytes`] itself (a buffer with spare room costs `Bytes` a second
-//! allocation for its shared header).
+//! allocation for its shared header), or, for a stream's many small events, one after the
+//! other into a shared buffer ([`Frames`]).
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::json;
 
@@ -29,6 +30,64 @@ pub fn frame(pieces: &[Piece<'_>]) -> Bytes {
             Piece::Num(n) => b.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
         }
     }
+    Bytes::from(b)
+}
+
+/// Writes a stream's events one after the other into a buffer of a few kilobytes, each
+/// handed out as a [`Bytes`] view of it: no allocation per event, only a reference count.
+/// The buffer is freed once the last event written into it has been sent.
+#[derive(Debug, Default)]
+pub struct Frames {
+    buf: BytesMut,
+}
+
+/// The size of a [`Frames`] buffer: a few dozen text events.
+const CHUNK: usize = 4096;
+
+impl Frames {
+    /// The bytes of `pieces`, one after the other.
+    #[inline]
+    pub fn frame(&mut self, pieces: &[Piece<'_>]) -> Bytes {
+        let size = size(pieces);
+        if self.buf.capacity() < size {
+            self.buf = BytesMut::with_capacity(size.max(CHUNK));
+        }
+        for p in pieces {
+            match p {
+                Piece::Raw(raw) => self.buf.put_slice(raw),
+                Piece::Str(s) => json::quote_with(s, |b| self.buf.put_slice(b)),
+                Piece::Num(n) => self
+                    .buf
+                    .put_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            }
+        }
+        self.buf.split().freeze()
+    }
+}
+
+/// An event named `name` (none for Chat chunks) whose data is `data` as compact JSON: one
+/// `data:` line, since compact JSON has no raw line breaks (nor has the name: any are
+/// dropped, as [`sse::encode`](crate::http::sse::encode) does).
+pub fn event(name: Option<&str>, data: &serde_json::Value) -> Bytes {
+    event_with(name, data, &mut json::Repeats::default())
+}
+
+/// [`event`], reusing the escaped form of a long string written before (see
+/// [`json::Repeats`]).
+pub fn event_with(
+    name: Option<&str>,
+    data: &serde_json::Value,
+    repeats: &mut json::Repeats,
+) -> Bytes {
+    let mut b = Vec::with_capacity(256);
+    if let Some(name) = name {
+        b.extend_from_slice(b"event: ");
+        b.extend(name.bytes().filter(|c| !matches!(c, b'\r' | b'\n')));
+        b.push(b'\n');
+    }
+    b.extend_from_slice(b"data: ");
+    json::write_value_with(&mut b, data, repeats);
+    b.extend_from_slice(b"\n\n");
     Bytes::from(b)
 }
 
@@ -62,9 +121,45 @@ mod tests {
             ];
             let want = format!("data: {{\"n\":{n},\"s\":\"plain\"}}\n\n");
             assert_eq!(frame(&pieces), want.as_bytes());
+            let mut frames = Frames::default();
+            let (a, b) = (frames.frame(&pieces), frames.frame(&[Piece::Str(text)]));
+            assert_eq!((a, b), (frame(&pieces), frame(&[Piece::Str(text)])));
             assert_eq!(size(&pieces), want.len());
             let escaped = frame(&[Piece::Str(text)]);
+            let named = event(Some("x.y"), &serde_json::json!({"t": text, "n": n}));
+            let mut decoded = Vec::new();
+            crate::http::sse::Decoder::new(1 << 20)
+                .push(&named, &mut decoded)
+                .unwrap();
+            assert_eq!(decoded.len(), 1);
+            assert_eq!(decoded[0].event.as_deref(), Some("x.y"));
+            let back: serde_json::Value = serde_json::from_str(&decoded[0].data).unwrap();
+            assert_eq!(back, serde_json::json!({"t": text, "n": n}));
             assert_eq!(escaped, serde_json::to_string(text).unwrap().as_bytes());
+        }
+    }
+
+    #[test]
+    fn frames_share_buffers_but_each_event_keeps_its_bytes() {
+        let mut frames = Frames::default();
+        let mut kept = Vec::new();
+        for i in 0..2_000u64 {
+            let text = "x".repeat((i as usize * 37) % 700) + if i % 3 == 0 { "\"\n" } else { "" };
+            let big = if i == 999 {
+                "y".repeat(3 * CHUNK)
+            } else {
+                String::new()
+            };
+            let pieces = [Piece::Num(i), Piece::Str(&text), Piece::Raw(big.as_bytes())];
+            let got = frames.frame(&pieces);
+            assert_eq!(got, frame(&pieces));
+            // Some are dropped at once (sent), others kept a while.
+            if i % 2 == 0 {
+                kept.push((got, frame(&pieces)));
+            }
+        }
+        for (got, want) in kept {
+            assert_eq!(got, want);
         }
     }
 }

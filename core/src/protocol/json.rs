@@ -195,9 +195,15 @@ pub fn quote(s: &str) -> String {
 
 /// Appends `s` to `out` as a JSON string literal, escaped as [`quote`] does.
 pub fn quote_into(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
-    out.push(b'"');
+    quote_with(s, |b| out.extend_from_slice(b));
+}
+
+/// Hands `s` as a JSON string literal, escaped as [`quote`] does, to `put` piece by piece.
+#[inline]
+pub fn quote_with(s: &str, mut put: impl FnMut(&[u8])) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    put(b"\"");
     let bytes = s.as_bytes();
     let mut run_start = 0;
     let mut at = 0;
@@ -216,19 +222,18 @@ pub fn quote_into(out: &mut Vec<u8>, s: &str) {
             0x0c => b"\\f",
             _ => b"",
         };
-        out.extend_from_slice(bytes.get(run_start..at).unwrap_or_default());
+        put(bytes.get(run_start..at).unwrap_or_default());
         at += 1;
         run_start = at;
         if short.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'));
-            out.push(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0'));
+            let hex = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            put(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xf)]);
         } else {
-            out.extend_from_slice(short);
+            put(short);
         }
     }
-    out.extend_from_slice(bytes.get(run_start..).unwrap_or_default());
-    out.push(b'"');
+    put(bytes.get(run_start..).unwrap_or_default());
+    put(b"\"");
 }
 
 /// The position of the first byte at or after `from` that a JSON string must escape (`"`,
@@ -237,6 +242,17 @@ pub fn quote_into(out: &mut Vec<u8>, s: &str) {
 fn next_to_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Long text (a closing event repeats the whole answer) 32 bytes at a time: a fold
+    // without early exit, which the compiler turns into vector compares.
+    while let Some(chunk) = bytes.get(from..from + 32) {
+        let hits = chunk.iter().fold(0u8, |hits, &b| {
+            hits | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
+        });
+        if hits != 0 {
+            break;
+        }
+        from += 32;
+    }
     while let Some(chunk) = bytes.get(from..from + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -255,11 +271,76 @@ fn next_to_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
         .map(|i| from + i)
 }
 
+/// Appends `v` as compact JSON, byte for byte what `serde_json::to_writer` writes, with
+/// strings escaped eight bytes at a time (a closing event repeats the whole answer).
+pub fn write_value(out: &mut Vec<u8>, v: &serde_json::Value) {
+    write_value_with(out, v, &mut Repeats::default());
+}
+
+/// Remembers the escaped form of the last long string [`write_value_with`] wrote: a
+/// Responses stream's closing events repeat the whole answer four times, and comparing it
+/// costs a fraction of escaping it again.
+#[derive(Debug, Default)]
+pub struct Repeats {
+    last: Option<(String, Vec<u8>)>,
+}
+
+/// Strings shorter than this are escaped each time.
+const LONG: usize = 1024;
+
+/// [`write_value`], reusing the escaped form of a long string written before.
+pub fn write_value_with(out: &mut Vec<u8>, v: &serde_json::Value, repeats: &mut Repeats) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes()),
+            (None, Some(i)) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+            // Writing into a Vec cannot fail.
+            (None, None) => drop(serde_json::to_writer(&mut *out, n)),
+        },
+        Value::String(s) if s.len() >= LONG => match &repeats.last {
+            Some((text, quoted)) if text == s => out.extend_from_slice(quoted),
+            _ => {
+                let start = out.len();
+                quote_into(out, s);
+                let quoted = out.get(start..).unwrap_or_default().to_vec();
+                repeats.last = Some((s.clone(), quoted));
+            }
+        },
+        Value::String(s) => quote_into(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value_with(out, item, repeats);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            out.push(b'{');
+            for (i, (key, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                quote_into(out, key);
+                out.push(b':');
+                write_value_with(out, value, repeats);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
 /// The unescaped text of the JSON string literal `raw` (quotes included); `None` if `raw` is not
 /// one, has an invalid escape or is not UTF-8. Borrows when the string has no escapes.
 pub fn string_literal(raw: &[u8]) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    if !inner.contains(&b'\\') {
+    if !has_backslash(inner) {
         return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
     }
     unescape_owned(inner).map(Cow::Owned)
@@ -269,10 +350,24 @@ pub fn string_literal(raw: &[u8]) -> Option<Cow<'_, str>> {
 /// nothing to unescape).
 pub fn str_literal(raw: &str) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
+    if !has_backslash(inner.as_bytes()) {
         return Some(Cow::Borrowed(inner));
     }
     unescape_owned(inner.as_bytes()).map(Cow::Owned)
+}
+
+/// Whether `bytes` holds a backslash, eight bytes at a time (text pieces are short: a
+/// vectorized search would not have started).
+#[inline]
+fn has_backslash(bytes: &[u8]) -> bool {
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    words.fold(0, |hits, w| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        hits | byte_lanes(u64::from_le_bytes(word), b'\\')
+    }) != 0
+        || rest.contains(&b'\\')
 }
 
 fn unescape_owned(inner: &[u8]) -> Option<String> {
@@ -993,6 +1088,54 @@ mod tests {
                 .map(|_| *rng.pick(&pieces).unwrap_or(&"a"))
                 .collect();
             assert_eq!(Some(quote(&s)), serde_json::to_string(&s).ok(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn write_value_matches_serde_json() {
+        let pieces = ["a", "é", "\"", "\\", "\n", "\u{1}", "😀", " "];
+        let mut rng = Rng(5);
+        let leaf = |rng: &mut Rng| -> serde_json::Value {
+            match rng.below(7) {
+                0 => serde_json::Value::Null,
+                1 => serde_json::json!(rng.below(2) == 0),
+                2 => serde_json::json!(rng.next()),
+                3 => serde_json::json!(-(rng.below(1000) as i64)),
+                4 => serde_json::json!(rng.below(100_000) as f64 / 7.0),
+                _ => serde_json::json!(
+                    (0..rng.below(12))
+                        .map(|_| *rng.pick(&pieces).unwrap_or(&"a"))
+                        .collect::<String>()
+                ),
+            }
+        };
+        for _ in 0..2_000 {
+            let mut v = leaf(&mut rng);
+            for _ in 0..rng.below(6) {
+                v = if rng.below(2) == 0 {
+                    serde_json::json!([v, leaf(&mut rng)])
+                } else {
+                    let key: String = (0..rng.below(4))
+                        .map(|_| *rng.pick(&pieces).unwrap_or(&"a"))
+                        .collect();
+                    serde_json::json!({ key: v, "z": leaf(&mut rng), "a": [] })
+                };
+            }
+            let mut out = Vec::new();
+            write_value(&mut out, &v);
+            assert_eq!(out, serde_json::to_vec(&v).unwrap(), "{v}");
+        }
+        // Long strings, repeated or not, through one memory of repeats.
+        let mut repeats = Repeats::default();
+        let long = |c: &str| format!("{}\n\"{c}\"", c.repeat(LONG));
+        for v in [
+            serde_json::json!({"text": long("a"), "part": {"text": long("a")}}),
+            serde_json::json!([long("a"), long("b"), long("a"), "short"]),
+            serde_json::json!({"text": long("b") + "x", "again": long("b")}),
+        ] {
+            let mut out = Vec::new();
+            write_value_with(&mut out, &v, &mut repeats);
+            assert_eq!(out, serde_json::to_vec(&v).unwrap());
         }
     }
 

@@ -145,6 +145,9 @@ pub struct EventInfo {
     pub error: bool,
     /// A Chat chunk that only carries usage (`choices: []`), present because the relay asked.
     pub usage_only: bool,
+    /// A plain Chat text chunk (see [`openai_chat::TextChunks`]): where its text is, as a
+    /// JSON string literal, in the event's data. Lets a transcoder skip reading it again.
+    pub text: Option<(usize, usize)>,
 }
 
 /// Watches a stream in one dialect: usage, terminal and error events, the response id.

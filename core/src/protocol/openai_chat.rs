@@ -118,20 +118,23 @@ impl TextChunks {
         Some((id.and_then(literal), literal(content)?))
     }
 
-    /// Whether `data` has the shape of the last plain text chunk walked (so it is one too),
-    /// without walking it.
-    pub fn known(&self, data: &[u8]) -> bool {
-        self.shape
-            .as_ref()
-            .is_some_and(|s| s.read::<0>(data).is_some())
+    /// Where the text is, if `data` has the shape of the last plain text chunk walked (so it
+    /// is one too); read without a walk.
+    pub fn known(&self, data: &[u8]) -> Option<Range<usize>> {
+        match self.shape.as_ref()?.read(data)? {
+            [Some(content)] => Some(content),
+            [None] => None,
+        }
     }
 
-    /// Walks `data` to learn its shape if it is a plain text chunk, a few times per stream.
-    pub fn learn(&mut self, data: &[u8]) {
-        if self.lessons < LESSONS {
-            self.lessons += 1;
-            let _ = self.ranges(data);
+    /// Walks `data` to learn its shape if it is a plain text chunk, a few times per stream;
+    /// where its text is, when it walked one.
+    pub fn learn(&mut self, data: &[u8]) -> Option<Range<usize>> {
+        if self.lessons >= LESSONS {
+            return None;
         }
+        self.lessons += 1;
+        self.ranges(data).map(|(_, content)| content)
     }
 
     /// The ranges of a plain text chunk's `id` (when walked) and text.
@@ -256,11 +259,14 @@ pub fn observe(
     static ERROR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"error\""));
     // A chunk of the shape of an earlier plain text chunk is one too: no walk, no search.
-    if ctx.response_id.is_some() && text.known(data) {
+    if ctx.response_id.is_some()
+        && let Some(at) = text.known(data)
+    {
+        info.text = Some((at.start, at.end));
         return info;
     }
     if ctx.response_id.is_some() && USAGE.find(data).is_none() && ERROR.find(data).is_none() {
-        text.learn(data);
+        info.text = text.learn(data).map(|at| (at.start, at.end));
         return info;
     }
     // One walk over the top-level members (the last of a repeated key wins, as in serde_json).
@@ -342,11 +348,11 @@ mod tests {
         assert_eq!(t.read(&first), Some((Some("c1".into()), "Hello".into())));
         // The same shape: the text is read, escapes and all; the id is the first one's.
         let next = chunk("c1", r#"a \"quoted\" word\n"#, "padding-of-another-length");
-        assert!(t.known(next.as_bytes()));
+        assert!(t.known(next.as_bytes()).is_some());
         assert_eq!(t.read(&next), Some((None, "a \"quoted\" word\n".into())));
         // Another id is walked, and read with it.
         let other = chunk("c2", "x", "y");
-        assert!(!t.known(other.as_bytes()));
+        assert!(t.known(other.as_bytes()).is_none());
         assert_eq!(t.read(&other), Some((Some("c2".into()), "x".into())));
         // Anything but plain text misses the shape and is not plain.
         for not_plain in [
@@ -362,7 +368,7 @@ mod tests {
                 r#""content":"Hello","tool_calls":[]"#,
             ),
         ] {
-            assert!(!t.known(not_plain.as_bytes()), "{not_plain}");
+            assert!(t.known(not_plain.as_bytes()).is_none(), "{not_plain}");
             assert_eq!(t.read(&not_plain), None, "{not_plain}");
         }
     }

@@ -148,6 +148,54 @@ impl Deltas {
     }
 }
 
+/// Writes `response.output_text.delta` events (nearly every event of an answer) without a
+/// JSON tree, members in the order a JSON tree would give, keeping the bytes around the text
+/// that stay the same for every delta of one content part.
+#[derive(Debug, Default)]
+pub struct TextDeltaWriter {
+    /// The output and content index the kept bytes are for.
+    part: Option<(usize, usize)>,
+    /// Up to the text.
+    head: Vec<u8>,
+    /// From the text up to the sequence number.
+    tail: Vec<u8>,
+    frames: super::frame::Frames,
+}
+
+impl TextDeltaWriter {
+    /// The event for `text` at `sequence_number` in the part at `content_index` of the item
+    /// at `output_index`, whose id `item_id` gives (asked only when the part changed).
+    pub fn event(
+        &mut self,
+        (output_index, content_index): (usize, usize),
+        item_id: impl FnOnce() -> String,
+        text: &str,
+        sequence_number: u64,
+    ) -> Bytes {
+        use super::frame::Piece;
+        if self.part != Some((output_index, content_index)) {
+            self.part = Some((output_index, content_index));
+            self.head = format!(
+                "event: response.output_text.delta\ndata: {{\"content_index\":{content_index},\"delta\":"
+            )
+            .into_bytes();
+            self.tail = br#","item_id":"#.to_vec();
+            json::quote_into(&mut self.tail, &item_id());
+            self.tail.extend_from_slice(
+                format!(r#","logprobs":[],"output_index":{output_index},"sequence_number":"#)
+                    .as_bytes(),
+            );
+        }
+        self.frames.frame(&[
+            Piece::Raw(&self.head),
+            Piece::Str(text),
+            Piece::Raw(&self.tail),
+            Piece::Num(sequence_number),
+            Piece::Raw(b",\"type\":\"response.output_text.delta\"}\n\n"),
+        ])
+    }
+}
+
 /// Observes one Responses stream event.
 pub fn observe(ev: &sse::Event, usage: &mut Usage, ctx: &mut StreamContext) -> EventInfo {
     let data = ev.data.as_bytes();

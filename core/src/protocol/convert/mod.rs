@@ -46,6 +46,12 @@ pub trait Transcoder: Send {
     /// Converts one upstream event (in upstream order); appends zero or more encoded client
     /// events (`sse::encode(..)`) to `out`. Keep-alives (`ping`, comments) may be dropped.
     fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>);
+    /// [`push`](Self::push) for an event the stream's [`StreamTap`](super::StreamTap) has
+    /// observed: what it learned (`info`) may spare the transcoder reading the event again.
+    fn push_observed(&mut self, event: &sse::Event, info: &super::EventInfo, out: &mut Vec<Bytes>) {
+        let _ = info;
+        self.push(event, out);
+    }
     /// The upstream stream ended after its own terminal event: append the client dialect's
     /// closing events if they were not sent yet (e.g. `data: [DONE]`). Not called when the
     /// stream was cut off; then the relay ends the stream with [`super::Dialect::stream_error`]
@@ -55,6 +61,17 @@ pub trait Transcoder: Send {
     /// dialect (response id, next `sequence_number`, the client's model).
     fn context(&self) -> super::StreamContext;
 }
+/// A JSON object of `members`, moved in (`json!` copies a `Value` it is given, through
+/// serialization: for a closing event that holds the whole answer, several times).
+pub(crate) fn object<const N: usize>(members: [(&str, serde_json::Value); N]) -> serde_json::Value {
+    serde_json::Value::Object(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+}
+
 pub mod anthropic_to_chat;
 pub mod anthropic_to_responses;
 pub mod chat_to_anthropic;

@@ -25,7 +25,7 @@ use super::super::anthropic_to_responses::emit::Writer;
 use super::response;
 use crate::http::sse;
 use crate::protocol::openai_chat::TextChunks;
-use crate::protocol::{StreamContext, Usage};
+use crate::protocol::{EventInfo, StreamContext, Usage, json};
 
 const TEXT: u64 = u64::MAX;
 const THINKING: u64 = u64::MAX - 1;
@@ -109,6 +109,18 @@ impl Stream {
 }
 
 impl Transcoder for Stream {
+    fn push_observed(&mut self, event: &sse::Event, info: &EventInfo, out: &mut Vec<Bytes>) {
+        // The tap read a plain text chunk already: its text, without a second read.
+        if let Some((start, end)) = info.text
+            && self.writer.started()
+            && let Some(text) = event.data.get(start..end).and_then(json::str_literal)
+        {
+            self.writer.text(TEXT, &text, out);
+            return;
+        }
+        self.push(event, out);
+    }
+
     fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
         if self.writer.finished() || event.is_comment_only {
             return;

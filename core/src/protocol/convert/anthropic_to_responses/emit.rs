@@ -199,6 +199,11 @@ impl Writer {
         self.finished
     }
 
+    /// Whether `message_start` was written.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
     /// Whether a `tool_use` block was written or is waiting to be.
     pub fn has_tool_use(&self) -> bool {
         self.saw_tool
@@ -235,7 +240,7 @@ impl Writer {
                 },
             },
         });
-        out.push(sse::encode(Some("message_start"), &data.to_string()));
+        out.push(crate::protocol::frame::event(Some("message_start"), &data));
     }
 
     fn slot(&mut self, key: u64, kind: Kind) -> usize {
@@ -403,7 +408,7 @@ impl Writer {
             "delta": {"stop_reason": stop_reason, "stop_sequence": null},
             "usage": usage_json(usage),
         });
-        out.push(sse::encode(Some("message_delta"), &delta.to_string()));
+        out.push(crate::protocol::frame::event(Some("message_delta"), &delta));
         out.push(sse::encode(
             Some("message_stop"),
             r#"{"type":"message_stop"}"#,
@@ -457,7 +462,10 @@ impl Writer {
             }
         };
         let start = json!({"type": "content_block_start", "index": index, "content_block": block});
-        out.push(sse::encode(Some("content_block_start"), &start.to_string()));
+        out.push(crate::protocol::frame::event(
+            Some("content_block_start"),
+            &start,
+        ));
         let pending = std::mem::take(&mut slot.pending);
         if !pending.is_empty() {
             self.delta_head.emit(slot.kind, index, &pending, out);
@@ -486,13 +494,19 @@ impl Writer {
                         "index": index,
                         "delta": {"type": "signature_delta", "signature": sig},
                     });
-                    out.push(sse::encode(Some("content_block_delta"), &d.to_string()));
+                    out.push(crate::protocol::frame::event(
+                        Some("content_block_delta"),
+                        &d,
+                    ));
                 }
             }
             Kind::Text => {}
         }
         let stop = json!({"type": "content_block_stop", "index": index});
-        out.push(sse::encode(Some("content_block_stop"), &stop.to_string()));
+        out.push(crate::protocol::frame::event(
+            Some("content_block_stop"),
+            &stop,
+        ));
     }
 }
 
@@ -503,11 +517,12 @@ impl Writer {
 struct DeltaHead {
     block: Option<(Kind, u32)>,
     head: Vec<u8>,
+    frames: crate::protocol::frame::Frames,
 }
 
 impl DeltaHead {
     fn emit(&mut self, kind: Kind, index: u32, text: &str, out: &mut Vec<Bytes>) {
-        use crate::protocol::frame::{Piece, frame};
+        use crate::protocol::frame::Piece;
         if self.block != Some((kind, index)) {
             let (delta_type, field) = match kind {
                 Kind::Text => ("text_delta", "text"),
@@ -520,7 +535,7 @@ impl DeltaHead {
             .into_bytes();
             self.block = Some((kind, index));
         }
-        out.push(frame(&[
+        out.push(self.frames.frame(&[
             Piece::Raw(&self.head),
             Piece::Str(text),
             Piece::Raw(b"}}\n\n"),

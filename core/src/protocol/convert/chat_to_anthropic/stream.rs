@@ -22,7 +22,7 @@ use super::response::{completion_id, redacted_block, thinking_block, usage_json}
 use crate::http::sse;
 use crate::protocol::convert::Transcoder;
 use crate::protocol::convert::responses_to_anthropic::common::{
-    AnthropicEvents, chat_finish_reason, unix_now,
+    AnthropicEvents, WireDeltas, chat_finish_reason, unix_now,
 };
 use crate::protocol::json;
 use crate::protocol::{StreamContext, Usage};
@@ -31,6 +31,8 @@ use crate::protocol::{StreamContext, Usage};
 #[derive(Debug)]
 pub struct Stream {
     model: String,
+    frames: crate::protocol::frame::Frames,
+    wire_deltas: WireDeltas,
     created: u64,
     /// The encoded end of every delta chunk (id, model...), built once the id is known.
     raw_tail: Option<String>,
@@ -58,6 +60,8 @@ impl Stream {
     pub fn new(client_model: &str) -> Self {
         Self {
             model: client_model.to_owned(),
+            frames: crate::protocol::frame::Frames::default(),
+            wire_deltas: WireDeltas::default(),
             created: unix_now(),
             raw_tail: None,
             base: None,
@@ -81,12 +85,12 @@ impl Stream {
             "id": self.id(), "object": "chat.completion.chunk", "created": self.created, "model": self.model,
             "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}],
         });
-        out.push(sse::encode(None, &data.to_string()));
+        out.push(crate::protocol::frame::event(None, &data));
     }
 
     /// A chunk whose delta is `{"content": piece}`, written without a JSON tree (the hot path).
     fn text_chunk(&mut self, out: &mut Vec<Bytes>, piece: &str) {
-        use crate::protocol::frame::{Piece, frame};
+        use crate::protocol::frame::Piece;
         if self.raw_tail.is_none() || self.base.is_none() {
             self.raw_tail = Some(format!(
                 r#"}},"finish_reason":null,"index":0,"logprobs":null}}],"created":{},"id":{},"model":{},"object":"chat.completion.chunk"}}{}"#,
@@ -97,7 +101,7 @@ impl Stream {
             ));
         }
         let tail = self.raw_tail.as_deref().unwrap_or_default();
-        out.push(frame(&[
+        out.push(self.frames.frame(&[
             Piece::Raw(br#"data: {"choices":[{"delta":{"content":"#),
             Piece::Str(piece),
             Piece::Raw(tail.as_bytes()),
@@ -108,6 +112,10 @@ impl Stream {
 impl AnthropicEvents for Stream {
     fn finished(&self) -> bool {
         self.finished
+    }
+
+    fn wire_deltas(&mut self) -> &mut WireDeltas {
+        &mut self.wire_deltas
     }
 
     fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
@@ -240,7 +248,7 @@ impl AnthropicEvents for Stream {
             "id": self.id(), "object": "chat.completion.chunk", "created": self.created, "model": self.model,
             "choices": [], "usage": usage_json(&self.usage),
         });
-        out.push(sse::encode(None, &data.to_string()));
+        out.push(crate::protocol::frame::event(None, &data));
     }
 }
 

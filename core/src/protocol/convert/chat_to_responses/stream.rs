@@ -48,6 +48,7 @@ pub struct Stream {
     deltas: Deltas,
     /// The bytes after the text of every text chunk (fixed once the stream started).
     text_tail: Vec<u8>,
+    frames: crate::protocol::frame::Frames,
 }
 
 impl Stream {
@@ -65,6 +66,7 @@ impl Stream {
             reasoning_sent: false,
             deltas: Deltas::default(),
             text_tail: Vec::new(),
+            frames: crate::protocol::frame::Frames::default(),
         }
     }
 
@@ -79,13 +81,13 @@ impl Stream {
         if let (Some(u), Some(m)) = (usage, chunk.as_object_mut()) {
             m.insert("usage".into(), u);
         }
-        sse::encode(None, &chunk.to_string())
+        crate::protocol::frame::event(None, &chunk)
     }
 
     /// A `response.output_text.delta` read with the byte scanner and answered with a chunk
     /// written directly (members in the order a JSON tree would give). True when handled.
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        use crate::protocol::frame::{Piece, frame};
+        use crate::protocol::frame::Piece;
         let Some(Delta {
             kind: DeltaKind::Text,
             delta,
@@ -109,7 +111,7 @@ impl Stream {
             tail.extend_from_slice(b",\"object\":\"chat.completion.chunk\"}\n\n");
             self.text_tail = tail;
         }
-        out.push(frame(&[
+        out.push(self.frames.frame(&[
             Piece::Raw(b"data: {\"choices\":[{\"delta\":{\"content\":"),
             Piece::Str(&delta),
             Piece::Raw(&self.text_tail),
@@ -385,7 +387,7 @@ impl Stream {
                     .unwrap_or("upstream error");
                 let code = err.get("code").cloned().unwrap_or(Value::Null);
                 let body = json!({"error": {"message": message, "type": "server_error", "param": null, "code": code}});
-                out.push(sse::encode(None, &body.to_string()));
+                out.push(crate::protocol::frame::event(None, &body));
                 self.finished = true;
             }
             _ => {}

@@ -4,11 +4,14 @@
 //! is read only by [`unix_now`] (for the `created` timestamps OpenAI clients expect).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use serde_json::{Map, Value, json};
 
 use crate::protocol::Usage;
 use crate::protocol::convert::ConvertError;
+use crate::protocol::json;
+use crate::protocol::shape::{Hole, Shape};
 
 /// `max_tokens` when the client sets no limit (Anthropic requires one): 8192, plus the thinking
 /// budget when thinking is on.
@@ -743,19 +746,20 @@ pub(in crate::protocol::convert) fn unix_now() -> u64 {
 
 /// Reads a `content_block_delta` event written in Anthropic's own wire form,
 /// `{"type":"content_block_delta","index":N,"delta":{"type":"K","F":"piece"}}`, without building a
-/// JSON tree: the index, the delta type and the unescaped piece. `None` for anything else (other
-/// key orders, extra fields, other delta types), which then takes the general path.
-pub(in crate::protocol::convert) fn wire_delta(data: &str) -> Option<(u64, &str, Cow<'_, str>)> {
+/// JSON tree: the index, the delta type and where the piece's string literal is. `None` for
+/// anything else (other key orders, extra fields, other delta types), which then takes the
+/// general path.
+fn wire_delta_at(data: &str) -> Option<(u64, &'static str, Range<usize>)> {
     let rest = data.strip_prefix(r#"{"type":"content_block_delta","index":"#)?;
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let index = rest.get(..digits)?.parse().ok()?;
     let rest = rest.get(digits..)?.strip_prefix(r#","delta":{"type":""#)?;
     let kind = rest.get(..memchr::memchr(b'"', rest.as_bytes())?)?;
-    let field = match kind {
-        "text_delta" => "text",
-        "thinking_delta" => "thinking",
-        "signature_delta" => "signature",
-        "input_json_delta" => "partial_json",
+    let (kind, field) = match kind {
+        "text_delta" => ("text_delta", "text"),
+        "thinking_delta" => ("thinking_delta", "thinking"),
+        "signature_delta" => ("signature_delta", "signature"),
+        "input_json_delta" => ("input_json_delta", "partial_json"),
         _ => return None,
     };
     let rest = rest
@@ -763,12 +767,36 @@ pub(in crate::protocol::convert) fn wire_delta(data: &str) -> Option<(u64, &str,
         .strip_prefix(r#"",""#)?
         .strip_prefix(field)?
         .strip_prefix(r#"":"#)?;
-    let end = crate::protocol::json::skip_string(rest.as_bytes(), 0)?;
+    let end = json::skip_string(rest.as_bytes(), 0)?;
     if rest.get(end..)? != "}}" {
         return None;
     }
-    let piece = crate::protocol::json::str_literal(rest.get(..end)?)?;
-    Some((index, kind, piece))
+    let start = data.len() - rest.len();
+    Some((index, kind, start..start + end))
+}
+
+/// Reads `content_block_delta` events as [`wire_delta_at`] does, keeping the [`Shape`] of
+/// the last one read: the deltas of one block differ only in their piece.
+#[derive(Debug, Default)]
+pub(in crate::protocol::convert) struct WireDeltas {
+    shape: Option<(Shape, u64, &'static str)>,
+}
+
+impl WireDeltas {
+    /// The index, the delta type and the unescaped piece of a delta in Anthropic's own wire
+    /// form (see [`wire_delta_at`]); `None` for anything else.
+    pub fn read<'a>(&mut self, data: &'a str) -> Option<(u64, &'static str, Cow<'a, str>)> {
+        let literal = |r: Range<usize>| data.get(r).and_then(json::str_literal);
+        if let Some((shape, index, kind)) = &self.shape
+            && let Some([Some(piece)]) = shape.read(data.as_bytes())
+        {
+            return Some((*index, kind, literal(piece)?));
+        }
+        let (index, kind, piece) = wire_delta_at(data)?;
+        self.shape = Shape::new(data.as_bytes(), &[(piece.clone(), Hole::String, 0)])
+            .map(|shape| (shape, index, kind));
+        Some((index, kind, literal(piece)?))
+    }
 }
 
 /// What both OpenAI-client transcoders of an Anthropic stream do per Anthropic event; the
@@ -776,6 +804,8 @@ pub(in crate::protocol::convert) fn wire_delta(data: &str) -> Option<(u64, &str,
 pub(in crate::protocol::convert) trait AnthropicEvents {
     /// Whether the client's stream already ended (later events are ignored).
     fn finished(&self) -> bool;
+    /// The reader of the stream's deltas.
+    fn wire_deltas(&mut self) -> &mut WireDeltas;
     /// The id base, usage and stop reason gathered from the upstream.
     fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>);
     /// Opens the client's answer (idempotent).
@@ -796,7 +826,7 @@ pub(in crate::protocol::convert) trait AnthropicEvents {
         }
         // Deltas are nearly every event of a stream: read them in one pass into borrowed
         // fields instead of building a JSON tree.
-        if let Some((index, kind, piece)) = wire_delta(&event.data) {
+        if let Some((index, kind, piece)) = self.wire_deltas().read(&event.data) {
             self.start(out);
             self.delta(index, kind, &piece, out);
             return;

@@ -91,7 +91,12 @@ fn ids_and_arguments() {
 
 #[test]
 fn wire_delta_reads_the_canonical_form_and_declines_the_rest() {
-    let read = |data: &str| wire_delta(data).map(|(i, k, p)| (i, k.to_owned(), p.into_owned()));
+    // A fresh reader walks every event.
+    let read = |data: &str| {
+        WireDeltas::default()
+            .read(data)
+            .map(|(i, k, p)| (i, k.to_owned(), p.into_owned()))
+    };
     assert_eq!(
         read(
             r#"{"type":"content_block_delta","index":12,"delta":{"type":"text_delta","text":"a \"q\" \u00e9\n"}}"#
@@ -122,5 +127,33 @@ fn wire_delta_reads_the_canonical_form_and_declines_the_rest() {
         r#"{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"x"}}"#,
     ] {
         assert_eq!(read(other), None, "{other}");
+        // Nor does a reader that knows the shape of a delta take them.
+        let mut known = WireDeltas::default();
+        let first =
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}"#;
+        assert!(known.read(first).is_some());
+        assert_eq!(
+            known.read(other).map(|(_, _, p)| p.into_owned()),
+            None,
+            "{other}"
+        );
+    }
+    // A reader that knows the shape reads the next deltas of the block, and the next block.
+    let mut r = WireDeltas::default();
+    let delta = |i: u32, text: &str| {
+        format!(
+            r#"{{"type":"content_block_delta","index":{i},"delta":{{"type":"text_delta","text":"{text}"}}}}"#
+        )
+    };
+    for (i, text, want) in [
+        (0, "a", "a"),
+        (0, r#"b \"c\" \u00e9"#, "b \"c\" é"),
+        (0, "", ""),
+        (3, "d", "d"),
+    ] {
+        let got = r
+            .read(&delta(i, text))
+            .map(|(i, k, p)| (i, k, p.into_owned()));
+        assert_eq!(got, Some((u64::from(i), "text_delta", want.to_owned())));
     }
 }

@@ -24,19 +24,23 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::common::{AnthropicEvents, REDACTED_PREFIX, id_base, responses_status, unix_now};
+use super::common::{
+    AnthropicEvents, REDACTED_PREFIX, WireDeltas, id_base, responses_status, unix_now,
+};
 use super::response::{
     function_call_item, item_id, message_item, reasoning_item, response_id, response_object,
     text_part,
 };
 use crate::http::sse;
 use crate::protocol::convert::Transcoder;
+use crate::protocol::openai_responses::TextDeltaWriter;
 use crate::protocol::{StreamContext, Usage};
 
 /// Anthropic → Responses stream transcoder.
 #[derive(Debug)]
 pub struct Stream {
     model: String,
+    wire_deltas: WireDeltas,
     created_at: u64,
     base: Option<String>,
     seq: u64,
@@ -50,6 +54,9 @@ pub struct Stream {
     message: Option<OpenMessage>,
     /// Open Anthropic blocks by their index.
     blocks: BTreeMap<u64, Open>,
+    text_deltas: TextDeltaWriter,
+    /// The answer's escaped text, which the closing events repeat.
+    repeats: crate::protocol::json::Repeats,
 }
 
 /// The assistant message item text blocks are being added to.
@@ -60,40 +67,16 @@ struct OpenMessage {
     /// Finished parts; a part still streaming is a [`Open::Text`] with the next content index.
     parts: Vec<Value>,
     open_parts: usize,
-    /// The encoded members that follow `delta` in each of its `response.output_text.delta`
-    /// events, up to the sequence number (the hot path writes events without a JSON tree).
-    delta_tail: Vec<u8>,
 }
 
 impl OpenMessage {
     fn new(index: usize, id: String) -> Self {
-        let mut delta_tail = Vec::with_capacity(id.len() + 80);
-        delta_tail.extend_from_slice(br#","item_id":"#);
-        crate::protocol::json::quote_into(&mut delta_tail, &id);
-        delta_tail.extend_from_slice(br#","logprobs":[],"output_index":"#);
-        delta_tail.extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
-        delta_tail.extend_from_slice(br#","sequence_number":"#);
         Self {
             index,
             id,
             parts: Vec::new(),
             open_parts: 0,
-            delta_tail,
         }
-    }
-
-    /// A `response.output_text.delta` event for `piece` of the part at `content_index`.
-    fn text_delta(&self, content_index: usize, piece: &str, seq: u64) -> Bytes {
-        use crate::protocol::frame::{Piece, frame};
-        frame(&[
-            Piece::Raw(b"event: response.output_text.delta\ndata: {\"content_index\":"),
-            Piece::Num(content_index as u64),
-            Piece::Raw(br#","delta":"#),
-            Piece::Str(piece),
-            Piece::Raw(&self.delta_tail),
-            Piece::Num(seq),
-            Piece::Raw(b",\"type\":\"response.output_text.delta\"}\n\n"),
-        ])
     }
 }
 
@@ -129,6 +112,7 @@ impl Stream {
     pub fn new(client_model: &str) -> Self {
         Self {
             model: client_model.to_owned(),
+            wire_deltas: WireDeltas::default(),
             created_at: unix_now(),
             base: None,
             seq: 0,
@@ -140,6 +124,8 @@ impl Stream {
             next_index: 0,
             message: None,
             blocks: BTreeMap::new(),
+            text_deltas: TextDeltaWriter::default(),
+            repeats: crate::protocol::json::Repeats::default(),
         }
     }
 
@@ -155,16 +141,12 @@ impl Stream {
         data.insert("type".into(), json!(kind));
         data.insert("sequence_number".into(), json!(self.seq));
         self.seq += 1;
-        // Compact JSON has no raw line breaks: it is one `data:` line as it stands.
-        let mut b = Vec::with_capacity(256);
-        b.extend_from_slice(b"event: ");
-        b.extend_from_slice(kind.as_bytes());
-        b.extend_from_slice(b"\ndata: ");
-        if serde_json::to_writer(&mut b, &Value::Object(data)).is_err() {
-            return;
-        }
-        b.extend_from_slice(b"\n\n");
-        out.push(Bytes::from(b));
+        let data = Value::Object(data);
+        out.push(crate::protocol::frame::event_with(
+            Some(kind),
+            &data,
+            &mut self.repeats,
+        ));
     }
 
     fn response(&self, status: &str, reason: Option<&str>, usage: Option<&Usage>) -> Value {
@@ -190,7 +172,7 @@ impl Stream {
         self.emit(
             out,
             "response.output_item.done",
-            json!({"output_index": index, "item": item.clone()}),
+            super::super::object([("output_index", index.into()), ("item", item.clone())]),
         );
         self.output.insert(index, item);
     }
@@ -218,6 +200,10 @@ impl AnthropicEvents for Stream {
         self.finished
     }
 
+    fn wire_deltas(&mut self) -> &mut WireDeltas {
+        &mut self.wire_deltas
+    }
+
     fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
         (&mut self.base, &mut self.usage, &mut self.stop_reason)
     }
@@ -228,9 +214,17 @@ impl AnthropicEvents for Stream {
         }
         self.started = true;
         let resp = self.response("in_progress", None, None);
-        self.emit(out, "response.created", json!({"response": resp}));
+        self.emit(
+            out,
+            "response.created",
+            super::super::object([("response", resp)]),
+        );
         let resp = self.response("in_progress", None, None);
-        self.emit(out, "response.in_progress", json!({"response": resp}));
+        self.emit(
+            out,
+            "response.in_progress",
+            super::super::object([("response", resp)]),
+        );
     }
 
     fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
@@ -261,7 +255,7 @@ impl AnthropicEvents for Stream {
                         self.emit(
                             out,
                             "response.output_item.added",
-                            json!({"output_index": index, "item": item}),
+                            super::super::object([("output_index", index.into()), ("item", item)]),
                         );
                         OpenMessage::new(index, id)
                     }
@@ -288,7 +282,7 @@ impl AnthropicEvents for Stream {
                 self.emit(
                     out,
                     "response.output_item.added",
-                    json!({"output_index": index, "item": item}),
+                    super::super::object([("output_index", index.into()), ("item", item)]),
                 );
                 if kind == "thinking" {
                     Open::Thinking {
@@ -314,7 +308,7 @@ impl AnthropicEvents for Stream {
                 self.emit(
                     out,
                     "response.output_item.added",
-                    json!({"output_index": index, "item": item}),
+                    super::super::object([("output_index", index.into()), ("item", item)]),
                 );
                 Open::Tool {
                     index,
@@ -362,7 +356,9 @@ impl AnthropicEvents for Stream {
                 text.push_str(piece);
                 let content_index = *content_index;
                 if let Some(message) = self.message.as_ref() {
-                    out.push(message.text_delta(content_index, piece, self.seq));
+                    let id = || message.id.clone();
+                    let at = (message.index, content_index);
+                    out.push(self.text_deltas.event(at, id, piece, self.seq));
                     self.seq += 1;
                 }
                 return;
@@ -508,7 +504,7 @@ impl AnthropicEvents for Stream {
             "response.incomplete"
         };
         let resp = self.response(status, reason, Some(&self.usage.clone()));
-        self.emit(out, kind, json!({"response": resp}));
+        self.emit(out, kind, super::super::object([("response", resp)]));
     }
 }
 

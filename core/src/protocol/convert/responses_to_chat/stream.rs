@@ -15,9 +15,10 @@ use serde_json::{Map, Value, json};
 
 use super::{id_base, set_tool_name, status, usage};
 use crate::http::sse;
-use crate::protocol::StreamContext;
 use crate::protocol::convert::Transcoder;
 use crate::protocol::openai_chat::TextChunks;
+use crate::protocol::openai_responses::TextDeltaWriter;
+use crate::protocol::{EventInfo, StreamContext, json};
 
 /// A content part of a message item.
 struct Part {
@@ -68,6 +69,9 @@ pub struct Stream {
     finish_reason: Option<String>,
     usage: Option<Value>,
     text: TextChunks,
+    text_deltas: TextDeltaWriter,
+    /// The answer's escaped text, which the closing events repeat.
+    repeats: crate::protocol::json::Repeats,
 }
 
 impl Stream {
@@ -87,6 +91,8 @@ impl Stream {
             finish_reason: None,
             usage: None,
             text: TextChunks::default(),
+            text_deltas: TextDeltaWriter::default(),
+            repeats: crate::protocol::json::Repeats::default(),
         }
     }
 
@@ -98,7 +104,12 @@ impl Stream {
         m.insert("type".into(), json!(kind));
         m.insert("sequence_number".into(), json!(self.seq));
         self.seq += 1;
-        out.push(sse::encode(Some(kind), &Value::Object(m).to_string()));
+        let data = Value::Object(m);
+        out.push(crate::protocol::frame::event_with(
+            Some(kind),
+            &data,
+            &mut self.repeats,
+        ));
     }
 
     fn response_json(&self, status: &str, incomplete: Value, output: Vec<Value>) -> Value {
@@ -125,8 +136,16 @@ impl Stream {
         self.response_id = Some(format!("resp_{}", self.base));
         self.created = chunk.get("created").and_then(Value::as_u64).unwrap_or(0);
         let response = self.response_json("in_progress", Value::Null, Vec::new());
-        self.emit(out, "response.created", json!({"response": response}));
-        self.emit(out, "response.in_progress", json!({"response": response}));
+        self.emit(
+            out,
+            "response.created",
+            super::super::object([("response", response.clone())]),
+        );
+        self.emit(
+            out,
+            "response.in_progress",
+            super::super::object([("response", response)]),
+        );
     }
 
     /// The item as it appears in `output_item.*` events and the final `output`.
@@ -220,7 +239,7 @@ impl Stream {
                 self.emit(
                     out,
                     "response.output_item.added",
-                    json!({"output_index": idx, "item": item}),
+                    super::super::object([("output_index", idx.into()), ("item", item)]),
                 );
                 let id = self.item_id(idx);
                 self.emit(
@@ -263,7 +282,7 @@ impl Stream {
                 self.emit(
                     out,
                     "response.output_item.added",
-                    json!({"output_index": idx, "item": item}),
+                    super::super::object([("output_index", idx.into()), ("item", item)]),
                 );
                 idx
             }
@@ -296,8 +315,8 @@ impl Stream {
                 p.text.push_str(text);
             }
         }
-        let id = self.item_id(idx);
         if !(open && same) {
+            let id = self.item_id(idx);
             let empty = part_json(&Part {
                 refusal,
                 text: String::new(),
@@ -309,24 +328,16 @@ impl Stream {
             );
         }
         if refusal {
+            let id = self.item_id(idx);
             let fields = json!({"item_id": id, "output_index": idx, "content_index": content_index, "delta": text});
             self.emit(out, "response.refusal.delta", fields);
         } else {
-            // The hot path: written directly, members in the order a JSON tree would give.
-            use crate::protocol::frame::{Piece, frame};
-            out.push(frame(&[
-                Piece::Raw(b"event: response.output_text.delta\ndata: {\"content_index\":"),
-                Piece::Num(content_index as u64),
-                Piece::Raw(b",\"delta\":"),
-                Piece::Str(text),
-                Piece::Raw(b",\"item_id\":"),
-                Piece::Str(&id),
-                Piece::Raw(b",\"logprobs\":[],\"output_index\":"),
-                Piece::Num(idx as u64),
-                Piece::Raw(b",\"sequence_number\":"),
-                Piece::Num(self.seq),
-                Piece::Raw(b",\"type\":\"response.output_text.delta\"}\n\n"),
-            ]));
+            let items = &self.items;
+            let item_id = || items.get(idx).map(|i| i.id.clone()).unwrap_or_default();
+            out.push(
+                self.text_deltas
+                    .event((idx, content_index), item_id, text, self.seq),
+            );
             self.seq += 1;
         }
     }
@@ -366,7 +377,12 @@ impl Stream {
         self.emit(
             out,
             "response.content_part.done",
-            json!({"item_id": id, "output_index": idx, "content_index": content_index, "part": full}),
+            super::super::object([
+                ("item_id", id.into()),
+                ("output_index", idx.into()),
+                ("content_index", content_index.into()),
+                ("part", full),
+            ]),
         );
     }
 
@@ -461,7 +477,7 @@ impl Stream {
             self.emit(
                 out,
                 "response.output_item.added",
-                json!({"output_index": idx, "item": item}),
+                super::super::object([("output_index", idx.into()), ("item", item)]),
             );
         }
         if !delta.is_empty() {
@@ -538,7 +554,7 @@ impl Stream {
         self.emit(
             out,
             "response.output_item.done",
-            json!({"output_index": idx, "item": item}),
+            super::super::object([("output_index", idx.into()), ("item", item)]),
         );
     }
 
@@ -574,7 +590,7 @@ impl Stream {
             self.emit(
                 out,
                 "response.output_item.added",
-                json!({"output_index": idx, "item": item}),
+                super::super::object([("output_index", idx.into()), ("item", item)]),
             );
             if !buffered.is_empty() {
                 self.args_delta(idx, custom, &buffered, out);
@@ -619,7 +635,7 @@ impl Stream {
         } else {
             "response.incomplete"
         };
-        self.emit(out, kind, json!({"response": response}));
+        self.emit(out, kind, super::super::object([("response", response)]));
         self.finished = true;
     }
 
@@ -682,6 +698,21 @@ fn part_json(part: &Part) -> Value {
 }
 
 impl Transcoder for Stream {
+    fn push_observed(&mut self, event: &sse::Event, info: &EventInfo, out: &mut Vec<Bytes>) {
+        // The tap read a plain text chunk already: its text, without a second read.
+        if let Some((start, end)) = info.text
+            && self.started
+            && !self.finished
+            && let Some(text) = event.data.get(start..end).and_then(json::str_literal)
+        {
+            if !text.is_empty() {
+                self.text_delta(&text, false, out);
+            }
+            return;
+        }
+        self.push(event, out);
+    }
+
     fn push(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) {
         if self.finished || event.is_comment_only || event.data.trim().is_empty() {
             return;

@@ -79,7 +79,9 @@ pub fn event_with(
     data: &serde_json::Value,
     repeats: &mut json::Repeats,
 ) -> Bytes {
-    let mut b = Vec::with_capacity(256);
+    // Sized once: a closing event holds the whole answer, and growing to it copies it over
+    // and over.
+    let mut b = Vec::with_capacity(64 + name.map_or(0, str::len) + json::size_hint(data));
     if let Some(name) = name {
         b.extend_from_slice(b"event: ");
         b.extend(name.bytes().filter(|c| !matches!(c, b'\r' | b'\n')));

@@ -277,6 +277,24 @@ pub fn write_value(out: &mut Vec<u8>, v: &serde_json::Value) {
     write_value_with(out, v, &mut Repeats::default());
 }
 
+/// About how many bytes [`write_value`] writes for `v`, to size a buffer once: no fewer,
+/// unless strings need escaping or a number is longer than 20 characters.
+pub fn size_hint(v: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 20,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|i| size_hint(i) + 1).sum::<usize>(),
+        Value::Object(members) => {
+            2 + members
+                .iter()
+                .map(|(k, v)| k.len() + 4 + size_hint(v))
+                .sum::<usize>()
+        }
+    }
+}
+
 /// Remembers the escaped form of the last long string [`write_value_with`] wrote: a
 /// Responses stream's closing events repeat the whole answer four times, and comparing it
 /// costs a fraction of escaping it again.

@@ -46,7 +46,7 @@ const CHUNK: usize = 4096;
 
 impl Frames {
     /// The bytes of `pieces`, one after the other.
-    #[inline]
+    #[inline(always)]
     pub fn frame(&mut self, pieces: &[Piece<'_>]) -> Bytes {
         let size = size(pieces);
         if self.buf.capacity() < size {

@@ -98,13 +98,23 @@ pub(super) fn item_id(prefix: &str, base: &str, index: usize) -> String {
 }
 
 /// An `output_text` content part.
-pub(super) fn text_part(text: &str) -> Value {
-    json!({"type": "output_text", "text": text, "annotations": []})
+pub(super) fn text_part(text: impl Into<String>) -> Value {
+    super::super::object([
+        ("type", "output_text".into()),
+        ("text", Value::String(text.into())),
+        ("annotations", Value::Array(Vec::new())),
+    ])
 }
 
 /// An assistant `message` output item.
 pub(super) fn message_item(id: &str, status: &str, parts: Vec<Value>) -> Value {
-    json!({"id": id, "type": "message", "status": status, "role": "assistant", "content": parts})
+    super::super::object([
+        ("id", id.into()),
+        ("type", "message".into()),
+        ("status", status.into()),
+        ("role", "assistant".into()),
+        ("content", Value::Array(parts)),
+    ])
 }
 
 /// A `reasoning` output item: the thinking text as one summary part (none when empty, so the
@@ -164,7 +174,7 @@ pub(super) fn response_object(
     output: Vec<Value>,
     usage: Option<&Usage>,
 ) -> Value {
-    json!({
+    let mut response = json!({
         "id": id,
         "object": "response",
         "created_at": created_at,
@@ -173,7 +183,7 @@ pub(super) fn response_object(
         "incomplete_details": incomplete_reason.map(|r| json!({"reason": r})),
         "instructions": null,
         "model": model,
-        "output": output,
+        "output": [],
         "parallel_tool_calls": true,
         "temperature": null,
         "tool_choice": "auto",
@@ -181,5 +191,10 @@ pub(super) fn response_object(
         "top_p": null,
         "metadata": {},
         "usage": usage.map(usage_json),
-    })
+    });
+    // Moved in, not copied through `json!`: `output` holds the whole answer.
+    if let Some(members) = response.as_object_mut() {
+        members.insert("output".into(), Value::Array(output));
+    }
+    response
 }

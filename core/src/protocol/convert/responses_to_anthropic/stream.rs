@@ -138,19 +138,40 @@ impl Stream {
             Value::Object(map) => map,
             _ => Map::new(),
         };
+        self.emit_kept(out, kind, &mut data);
+    }
+
+    /// [`emit`](Self::emit), leaving `data` with the caller: a closing event's members (the
+    /// whole answer) move on to the next event instead of being copied.
+    fn emit_kept(&mut self, out: &mut Vec<Bytes>, kind: &str, data: &mut Map<String, Value>) {
         data.insert("type".into(), json!(kind));
         data.insert("sequence_number".into(), json!(self.seq));
         self.seq += 1;
-        let data = Value::Object(data);
+        let event = Value::Object(std::mem::take(data));
         out.push(crate::protocol::frame::event_with(
             Some(kind),
-            &data,
+            &event,
             &mut self.repeats,
         ));
+        if let Value::Object(mut members) = event {
+            members.remove("type");
+            members.remove("sequence_number");
+            *data = members;
+        }
     }
 
     fn response(&self, status: &str, reason: Option<&str>, usage: Option<&Usage>) -> Value {
         let output = self.output.values().cloned().collect();
+        self.response_with(status, reason, usage, output)
+    }
+
+    fn response_with(
+        &self,
+        status: &str,
+        reason: Option<&str>,
+        usage: Option<&Usage>,
+        output: Vec<Value>,
+    ) -> Value {
         response_object(
             &response_id(&self.base()),
             &self.model,
@@ -169,12 +190,12 @@ impl Stream {
     }
 
     fn finish_item(&mut self, index: usize, item: Value, out: &mut Vec<Bytes>) {
-        self.emit(
-            out,
-            "response.output_item.done",
-            super::super::object([("output_index", index.into()), ("item", item.clone())]),
-        );
-        self.output.insert(index, item);
+        let mut data = Map::new();
+        data.insert("output_index".into(), index.into());
+        data.insert("item".into(), item);
+        self.emit_kept(out, "response.output_item.done", &mut data);
+        self.output
+            .insert(index, data.remove("item").unwrap_or_default());
     }
 
     /// Closes the open message item (and any text part still streaming in it).
@@ -425,19 +446,22 @@ impl AnthropicEvents for Stream {
                 let Some(mut message) = self.message.take() else {
                     return;
                 };
-                let common = json!({"item_id": message.id, "output_index": message.index, "content_index": content_index});
-                let mut done = common.clone();
-                if let Some(o) = done.as_object_mut() {
-                    o.insert("text".into(), json!(text));
-                    o.insert("logprobs".into(), json!([]));
-                }
-                self.emit(out, "response.output_text.done", done);
-                let mut part_done = common;
-                if let Some(o) = part_done.as_object_mut() {
-                    o.insert("part".into(), text_part(&text));
-                }
-                self.emit(out, "response.content_part.done", part_done);
-                message.parts.push(text_part(&text));
+                // The answer moves from one closing event to the next, uncopied.
+                let mut data = Map::new();
+                data.insert("item_id".into(), message.id.clone().into());
+                data.insert("output_index".into(), message.index.into());
+                data.insert("content_index".into(), content_index.into());
+                data.insert("text".into(), Value::String(text));
+                data.insert("logprobs".into(), Value::Array(Vec::new()));
+                self.emit_kept(out, "response.output_text.done", &mut data);
+                let text = match data.remove("text") {
+                    Some(Value::String(text)) => text,
+                    _ => String::new(),
+                };
+                data.remove("logprobs");
+                data.insert("part".into(), text_part(text));
+                self.emit_kept(out, "response.content_part.done", &mut data);
+                message.parts.push(data.remove("part").unwrap_or_default());
                 message.open_parts = message.open_parts.saturating_sub(1);
                 self.message = Some(message);
             }
@@ -503,7 +527,9 @@ impl AnthropicEvents for Stream {
         } else {
             "response.incomplete"
         };
-        let resp = self.response(status, reason, Some(&self.usage.clone()));
+        // The last event: the finished items move into it.
+        let output = std::mem::take(&mut self.output).into_values().collect();
+        let resp = self.response_with(status, reason, Some(&self.usage.clone()), output);
         self.emit(out, kind, super::super::object([("response", resp)]));
     }
 }

@@ -113,17 +113,21 @@ impl Stream {
     }
 
     fn response_json(&self, status: &str, incomplete: Value, output: Vec<Value>) -> Value {
-        json!({
-            "id": self.response_id.as_deref().unwrap_or("resp_relay"),
-            "object": "response",
-            "created_at": self.created,
-            "status": status,
-            "error": null,
-            "incomplete_details": incomplete,
-            "model": self.model,
-            "output": output,
-            "usage": self.usage.clone().unwrap_or(Value::Null),
-        })
+        // Moved in, not copied: `output` holds the whole answer.
+        super::super::object([
+            (
+                "id",
+                self.response_id.as_deref().unwrap_or("resp_relay").into(),
+            ),
+            ("object", "response".into()),
+            ("created_at", self.created.into()),
+            ("status", status.into()),
+            ("error", Value::Null),
+            ("incomplete_details", incomplete),
+            ("model", self.model.as_str().into()),
+            ("output", Value::Array(output)),
+            ("usage", self.usage.clone().unwrap_or(Value::Null)),
+        ])
     }
 
     fn ensure_started(&mut self, chunk: Option<&Value>, out: &mut Vec<Bytes>) {
@@ -173,7 +177,13 @@ impl Stream {
                 } else {
                     Vec::new()
                 };
-                json!({"type": "message", "id": item.id, "status": state, "role": "assistant", "content": content})
+                super::super::object([
+                    ("type", "message".into()),
+                    ("id", item.id.as_str().into()),
+                    ("status", state.into()),
+                    ("role", "assistant".into()),
+                    ("content", Value::Array(content)),
+                ])
             }
             Kind::Call {
                 call_id,

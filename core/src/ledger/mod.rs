@@ -2,7 +2,7 @@
 //!
 //! The pipeline never touches SQLite. It hands operations to [`Ledger`] (never blocking: a
 //! bounded channel, and an in-memory overflow queue should the disk stall long enough to fill
-//! it, so nothing is dropped), and one writer thread ([`writer`]) commits them in batches as
+//! it, so nothing is dropped), and one writer thread (`writer`) commits them in batches as
 //! soon as it gets to them. A request's row is *opened* when the request is accepted and
 //! *closed* with its outcome when it ends; rows a crash left open are marked `interrupted` the
 //! next time the ledger opens. Reports read the file through their own connection

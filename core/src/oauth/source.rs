@@ -59,7 +59,7 @@ fn now_ms() -> i64 {
 }
 
 impl TokenSource {
-    /// A source holding `text` (credentials in any [`Format`]) read from `origin`.
+    /// A source holding `text` (credentials in any [`Format`](super::creds::Format)) read from `origin`.
     pub fn new(
         account: &str,
         provider: Provider,

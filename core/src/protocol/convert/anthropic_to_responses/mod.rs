@@ -1,9 +1,9 @@
 //! Anthropic Messages client, OpenAI Responses upstream: the request going up, the complete
 //! answer and the stream coming down. Pure: bytes in, bytes out.
 //!
-//! The Anthropic side is shared with `anthropic_to_chat`: [`messages`] reads the client's
-//! request and decides what crosses (its docs list every decision), [`emit`] writes Anthropic
-//! messages and streams, [`json_guard`] keeps streamed tool input valid JSON.
+//! The Anthropic side is shared with `anthropic_to_chat`: `messages` reads the client's
+//! request and decides what crosses (its docs list every decision), `emit` writes Anthropic
+//! messages and streams, `json_guard` keeps streamed tool input valid JSON.
 
 pub(super) mod emit;
 pub(super) mod json_guard;

@@ -10,7 +10,7 @@
 //!   upstream cannot run them, so they are refused with an error naming `tools[i]`, never
 //!   silently dropped (Codex: set `web_search = "disabled"`).
 //! - Codex `namespace` tools are flattened: each child function becomes a Chat function named
-//!   `<namespace>___<name>` (three underscores, [`NS_SEP`]). Calls coming back are split at the
+//!   `<namespace>___<name>` (three underscores, `NS_SEP`). Calls coming back are split at the
 //!   last `___` into `namespace` + `name`, which is how Codex dispatches them. A plain tool whose
 //!   own name contains `___` would be split too (none of Codex's do).
 //! - `reasoning` input items are dropped (a Chat upstream cannot take OpenAI's encrypted

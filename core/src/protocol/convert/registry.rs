@@ -84,3 +84,68 @@ fn unsupported(client: Dialect, upstream: Dialect) -> ConvertError {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::sse;
+    use crate::protocol::StreamTap;
+
+    /// A Chat stream as OpenAI sends it: a role chunk, text chunks of one shape (one with
+    /// escapes), the finish chunk, the usage chunk, `[DONE]`.
+    fn chat_stream() -> Vec<sse::Event> {
+        let head = r#""id":"chatcmpl-1","object":"chat.completion.chunk","created":1764200000,"model":"gpt-5""#;
+        let mut data = vec![format!(
+            r#"{{{head},"choices":[{{"index":0,"delta":{{"role":"assistant","content":"","refusal":null}},"logprobs":null,"finish_reason":null}}],"obfuscation":"a"}}"#
+        )];
+        for text in ["Hello", ", ", r#"a \"quoted\"\nline"#, "é!", " end"] {
+            data.push(format!(
+                r#"{{{head},"choices":[{{"index":0,"delta":{{"content":"{text}"}},"logprobs":null,"finish_reason":null}}],"obfuscation":"{}"}}"#,
+                "p".repeat(text.len())
+            ));
+        }
+        data.push(format!(
+            r#"{{{head},"choices":[{{"index":0,"delta":{{}},"logprobs":null,"finish_reason":"stop"}}],"obfuscation":"z"}}"#
+        ));
+        data.push(format!(
+            r#"{{{head},"choices":[],"usage":{{"prompt_tokens":9,"completion_tokens":5,"total_tokens":14}}}}"#
+        ));
+        data.push("[DONE]".to_owned());
+        let mut events = Vec::new();
+        let mut decoder = sse::Decoder::new(1 << 20);
+        for d in data {
+            decoder.push(&sse::encode(None, &d), &mut events).unwrap();
+        }
+        events
+    }
+
+    #[test]
+    fn what_the_tap_read_gives_the_same_output_as_reading_again() {
+        let events = chat_stream();
+        for client in [Dialect::Anthropic, Dialect::OpenAiResponses] {
+            let run = |observed: bool| {
+                let mut t = transcoder(Dialect::OpenAiChat, client, "m").unwrap();
+                let mut tap = StreamTap::new(Dialect::OpenAiChat, "m");
+                let (mut out, mut from_tap) = (Vec::new(), 0);
+                for ev in &events {
+                    let info = tap.observe(ev);
+                    if observed {
+                        from_tap += usize::from(info.text.is_some());
+                        t.push_observed(ev, &info, &mut out);
+                    } else {
+                        t.push(ev, &mut out);
+                    }
+                }
+                t.finish(&mut out);
+                (out.concat(), from_tap)
+            };
+            let (observed, from_tap) = run(true);
+            let (read_again, _) = run(false);
+            // The tap handed over most text chunks: the path under test was taken.
+            assert!(from_tap >= 3, "{client:?}: {from_tap}");
+            assert_eq!(observed, read_again, "{client:?}");
+            let text = String::from_utf8(observed).unwrap();
+            assert!(text.contains(r#"a \"quoted\"\nline"#), "{client:?}: {text}");
+        }
+    }
+}

@@ -1,7 +1,5 @@
-//! Outgoing events' bytes written from pieces: into one allocation of exactly their size,
-//! which then becomes the [`Bytes`] itself (a buffer with spare room costs `Bytes` a second
-//! allocation for its shared header), or, for a stream's many small events, one after the
-//! other into a shared buffer ([`Frames`]).
+//! Outgoing events' bytes: a stream's many small events written from pieces one after the
+//! other into a shared buffer ([`Frames`]), and whole JSON events ([`event`]).
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -16,21 +14,6 @@ pub enum Piece<'a> {
     Str(&'a str),
     /// A number written in decimal.
     Num(u64),
-}
-
-/// The bytes of `pieces`, one after the other. The size is computed as if no text needed
-/// escaping: text that does grows the buffer, at the cost of the second allocation.
-#[inline]
-pub fn frame(pieces: &[Piece<'_>]) -> Bytes {
-    let mut b = Vec::with_capacity(size(pieces));
-    for p in pieces {
-        match p {
-            Piece::Raw(raw) => b.extend_from_slice(raw),
-            Piece::Str(s) => json::quote_into(&mut b, s),
-            Piece::Num(n) => b.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-        }
-    }
-    Bytes::from(b)
 }
 
 /// Writes a stream's events one after the other into a buffer of a few kilobytes, each
@@ -110,8 +93,22 @@ fn size(pieces: &[Piece<'_>]) -> usize {
 mod tests {
     use super::*;
 
+    /// What `pieces` should be, written the slow, obvious way.
+    fn expected(pieces: &[Piece<'_>]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for p in pieces {
+            match p {
+                Piece::Raw(raw) => b.extend_from_slice(raw),
+                Piece::Str(s) => b.extend_from_slice(serde_json::to_string(s).unwrap().as_bytes()),
+                Piece::Num(n) => b.extend_from_slice(n.to_string().as_bytes()),
+            }
+        }
+        b
+    }
+
     #[test]
     fn pieces_are_written_in_order_and_sized_exactly() {
+        let mut frames = Frames::default();
         for n in [0, 9, 10, 99, 100, 12_345, u64::MAX] {
             let text = "say \"hi\"\n";
             let pieces = [
@@ -122,12 +119,10 @@ mod tests {
                 Piece::Raw(b"}\n\n"),
             ];
             let want = format!("data: {{\"n\":{n},\"s\":\"plain\"}}\n\n");
-            assert_eq!(frame(&pieces), want.as_bytes());
-            let mut frames = Frames::default();
-            let (a, b) = (frames.frame(&pieces), frames.frame(&[Piece::Str(text)]));
-            assert_eq!((a, b), (frame(&pieces), frame(&[Piece::Str(text)])));
+            assert_eq!(frames.frame(&pieces), want.as_bytes());
             assert_eq!(size(&pieces), want.len());
-            let escaped = frame(&[Piece::Str(text)]);
+            let escaped = frames.frame(&[Piece::Str(text)]);
+            assert_eq!(escaped, serde_json::to_string(text).unwrap().as_bytes());
             let named = event(Some("x.y"), &serde_json::json!({"t": text, "n": n}));
             let mut decoded = Vec::new();
             crate::http::sse::Decoder::new(1 << 20)
@@ -137,7 +132,6 @@ mod tests {
             assert_eq!(decoded[0].event.as_deref(), Some("x.y"));
             let back: serde_json::Value = serde_json::from_str(&decoded[0].data).unwrap();
             assert_eq!(back, serde_json::json!({"t": text, "n": n}));
-            assert_eq!(escaped, serde_json::to_string(text).unwrap().as_bytes());
         }
     }
 
@@ -154,10 +148,10 @@ mod tests {
             };
             let pieces = [Piece::Num(i), Piece::Str(&text), Piece::Raw(big.as_bytes())];
             let got = frames.frame(&pieces);
-            assert_eq!(got, frame(&pieces));
+            assert_eq!(got, expected(&pieces));
             // Some are dropped at once (sent), others kept a while.
             if i % 2 == 0 {
-                kept.push((got, frame(&pieces)));
+                kept.push((got, expected(&pieces)));
             }
         }
         for (got, want) in kept {

@@ -271,13 +271,7 @@ fn next_to_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
         .map(|i| from + i)
 }
 
-/// Appends `v` as compact JSON, byte for byte what `serde_json::to_writer` writes, with
-/// strings escaped eight bytes at a time (a closing event repeats the whole answer).
-pub fn write_value(out: &mut Vec<u8>, v: &serde_json::Value) {
-    write_value_with(out, v, &mut Repeats::default());
-}
-
-/// About how many bytes [`write_value`] writes for `v`, to size a buffer once: no fewer,
+/// About how many bytes [`write_value_with`] writes for `v`, to size a buffer once: no fewer,
 /// unless strings need escaping or a number is longer than 20 characters.
 pub fn size_hint(v: &serde_json::Value) -> usize {
     use serde_json::Value;
@@ -306,7 +300,9 @@ pub struct Repeats {
 /// Strings shorter than this are escaped each time.
 const LONG: usize = 1024;
 
-/// [`write_value`], reusing the escaped form of a long string written before.
+/// Appends `v` as compact JSON, byte for byte what `serde_json::to_writer` writes, with
+/// strings escaped eight bytes at a time and a long string written before (a closing event
+/// repeats the whole answer) taken from `repeats` instead of escaped again.
 pub fn write_value_with(out: &mut Vec<u8>, v: &serde_json::Value, repeats: &mut Repeats) {
     use serde_json::Value;
     match v {
@@ -358,7 +354,7 @@ pub fn write_value_with(out: &mut Vec<u8>, v: &serde_json::Value, repeats: &mut 
 /// one, has an invalid escape or is not UTF-8. Borrows when the string has no escapes.
 pub fn string_literal(raw: &[u8]) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
-    if !has_backslash(inner) {
+    if !has_escape(inner) {
         return std::str::from_utf8(inner).ok().map(Cow::Borrowed);
     }
     unescape_owned(inner).map(Cow::Owned)
@@ -368,24 +364,10 @@ pub fn string_literal(raw: &[u8]) -> Option<Cow<'_, str>> {
 /// nothing to unescape).
 pub fn str_literal(raw: &str) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if !has_backslash(inner.as_bytes()) {
+    if !has_escape(inner.as_bytes()) {
         return Some(Cow::Borrowed(inner));
     }
     unescape_owned(inner.as_bytes()).map(Cow::Owned)
-}
-
-/// Whether `bytes` holds a backslash, eight bytes at a time (text pieces are short: a
-/// vectorized search would not have started).
-#[inline]
-fn has_backslash(bytes: &[u8]) -> bool {
-    let words = bytes.chunks_exact(8);
-    let rest = words.remainder();
-    words.fold(0, |hits, w| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        hits | byte_lanes(u64::from_le_bytes(word), b'\\')
-    }) != 0
-        || rest.contains(&b'\\')
 }
 
 fn unescape_owned(inner: &[u8]) -> Option<String> {
@@ -734,14 +716,18 @@ fn next_of(body: &[u8], mut at: usize, open: u8, close: u8) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// Whether a raw string body has an escape. Keys are short: an inline loop, not a call.
+/// Whether a raw string body has an escape (a backslash), eight bytes at a time: keys and
+/// text pieces are short, and a vectorized search would not have started.
 #[inline]
-#[expect(
-    clippy::manual_contains,
-    reason = "keys are short: an inline loop beats the library call"
-)]
 pub(crate) fn has_escape(raw: &[u8]) -> bool {
-    raw.iter().any(|&b| b == b'\\')
+    let words = raw.chunks_exact(8);
+    let rest = words.remainder();
+    words.fold(0, |hits, w| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        hits | byte_lanes(u64::from_le_bytes(word), b'\\')
+    }) != 0
+        || rest.contains(&b'\\')
 }
 
 /// Whether a raw (still escaped) key, as [`members`] gives it, equals `key`.
@@ -1140,7 +1126,7 @@ mod tests {
                 };
             }
             let mut out = Vec::new();
-            write_value(&mut out, &v);
+            write_value_with(&mut out, &v, &mut Repeats::default());
             assert_eq!(out, serde_json::to_vec(&v).unwrap(), "{v}");
         }
         // Long strings, repeated or not, through one memory of repeats.

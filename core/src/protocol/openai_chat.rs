@@ -162,6 +162,47 @@ struct TextRanges {
     padding: Option<Range<usize>>,
 }
 
+/// Writes plain text chunks (nearly every chunk of an answer) without a JSON tree, members in
+/// the order a JSON tree would give, keeping the bytes after the text: the same for every
+/// chunk of a stream once its id is settled.
+#[derive(Debug, Default)]
+pub struct TextChunkWriter {
+    tail: Vec<u8>,
+    /// Whether `tail` was built with the stream's final id.
+    settled: bool,
+    frames: super::frame::Frames,
+}
+
+impl TextChunkWriter {
+    /// The chunk whose delta is `{"content": text}`. `stream` gives the chunks' `created`,
+    /// `id` and `model`; it is asked once, or for every chunk until `settled` says the id is
+    /// final.
+    pub fn chunk(
+        &mut self,
+        text: &str,
+        settled: bool,
+        stream: impl FnOnce() -> (u64, String, String),
+    ) -> Bytes {
+        use super::frame::Piece;
+        if self.tail.is_empty() || !self.settled {
+            let (created, id, model) = stream();
+            self.tail = format!(
+                r#"}},"finish_reason":null,"index":0,"logprobs":null}}],"created":{created},"id":{},"model":{},"object":"chat.completion.chunk"}}{}"#,
+                json::quote(&id),
+                json::quote(&model),
+                "\n\n",
+            )
+            .into_bytes();
+            self.settled = settled;
+        }
+        self.frames.frame(&[
+            Piece::Raw(br#"data: {"choices":[{"delta":{"content":"#),
+            Piece::Str(text),
+            Piece::Raw(&self.tail),
+        ])
+    }
+}
+
 /// Walks a plain text chunk (see [`TextChunks`]).
 fn text_chunk(data: &[u8]) -> Option<TextRanges> {
     // One pass: the walk descends into `choices[0].delta` instead of skipping and coming back.

@@ -81,15 +81,7 @@ fn value_end(event: &[u8], pos: usize, kind: Hole) -> Option<usize> {
     match kind {
         Hole::String => json::string_end(event, pos),
         Hole::Number => {
-            let rest = event.get(pos..)?;
-            if !matches!(rest.first()?, b'-' | b'0'..=b'9') {
-                return None;
-            }
-            let len = rest
-                .iter()
-                .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
-                .unwrap_or(rest.len());
-            Some(pos + len)
+            matches!(event.get(pos)?, b'-' | b'0'..=b'9').then(|| json::skip_value(event, pos))?
         }
     }
 }

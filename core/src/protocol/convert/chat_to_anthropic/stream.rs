@@ -24,18 +24,17 @@ use crate::protocol::convert::Transcoder;
 use crate::protocol::convert::responses_to_anthropic::common::{
     AnthropicEvents, WireDeltas, chat_finish_reason, unix_now,
 };
-use crate::protocol::json;
+use crate::protocol::openai_chat::TextChunkWriter;
 use crate::protocol::{StreamContext, Usage};
 
 /// Anthropic → Chat Completions stream transcoder.
 #[derive(Debug)]
 pub struct Stream {
     model: String,
-    frames: crate::protocol::frame::Frames,
     wire_deltas: WireDeltas,
     created: u64,
-    /// The encoded end of every delta chunk (id, model...), built once the id is known.
-    raw_tail: Option<String>,
+    /// Writes the text chunks.
+    text: TextChunkWriter,
     base: Option<String>,
     started: bool,
     finished: bool,
@@ -60,10 +59,9 @@ impl Stream {
     pub fn new(client_model: &str) -> Self {
         Self {
             model: client_model.to_owned(),
-            frames: crate::protocol::frame::Frames::default(),
             wire_deltas: WireDeltas::default(),
             created: unix_now(),
-            raw_tail: None,
+            text: TextChunkWriter::default(),
             base: None,
             started: false,
             finished: false,
@@ -90,22 +88,11 @@ impl Stream {
 
     /// A chunk whose delta is `{"content": piece}`, written without a JSON tree (the hot path).
     fn text_chunk(&mut self, out: &mut Vec<Bytes>, piece: &str) {
-        use crate::protocol::frame::Piece;
-        if self.raw_tail.is_none() || self.base.is_none() {
-            self.raw_tail = Some(format!(
-                r#"}},"finish_reason":null,"index":0,"logprobs":null}}],"created":{},"id":{},"model":{},"object":"chat.completion.chunk"}}{}"#,
-                self.created,
-                json::quote(&self.id()),
-                json::quote(&self.model),
-                "\n\n",
-            ));
-        }
-        let tail = self.raw_tail.as_deref().unwrap_or_default();
-        out.push(self.frames.frame(&[
-            Piece::Raw(br#"data: {"choices":[{"delta":{"content":"#),
-            Piece::Str(piece),
-            Piece::Raw(tail.as_bytes()),
-        ]));
+        let (created, model) = (self.created, &self.model);
+        let id = || completion_id(self.base.as_deref().unwrap_or("relay"));
+        let stream = || (created, id(), model.clone());
+        let settled = self.base.is_some();
+        out.push(self.text.chunk(piece, settled, stream));
     }
 }
 

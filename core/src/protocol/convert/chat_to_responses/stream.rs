@@ -19,6 +19,7 @@ use super::{chat_id, finish_reason, usage};
 use crate::http::sse;
 use crate::protocol::StreamContext;
 use crate::protocol::convert::Transcoder;
+use crate::protocol::openai_chat::TextChunkWriter;
 use crate::protocol::openai_responses::{Delta, DeltaKind, Deltas};
 
 struct Call {
@@ -46,9 +47,8 @@ pub struct Stream {
     text_sent: bool,
     reasoning_sent: bool,
     deltas: Deltas,
-    /// The bytes after the text of every text chunk (fixed once the stream started).
-    text_tail: Vec<u8>,
-    frames: crate::protocol::frame::Frames,
+    /// Writes the text chunks (the id is fixed once the stream started).
+    text_chunks: TextChunkWriter,
 }
 
 impl Stream {
@@ -65,8 +65,7 @@ impl Stream {
             text_sent: false,
             reasoning_sent: false,
             deltas: Deltas::default(),
-            text_tail: Vec::new(),
-            frames: crate::protocol::frame::Frames::default(),
+            text_chunks: TextChunkWriter::default(),
         }
     }
 
@@ -87,7 +86,6 @@ impl Stream {
     /// A `response.output_text.delta` read with the byte scanner and answered with a chunk
     /// written directly (members in the order a JSON tree would give). True when handled.
     fn fast_text(&mut self, event: &sse::Event, out: &mut Vec<Bytes>) -> bool {
-        use crate::protocol::frame::Piece;
         let Some(Delta {
             kind: DeltaKind::Text,
             delta,
@@ -100,22 +98,8 @@ impl Stream {
             return true;
         }
         self.text_sent = true;
-        if self.text_tail.is_empty() {
-            let mut tail =
-                br#"},"finish_reason":null,"index":0,"logprobs":null}],"created":"#.to_vec();
-            tail.extend_from_slice(itoa::Buffer::new().format(self.created).as_bytes());
-            tail.extend_from_slice(br#","id":"#);
-            crate::protocol::json::quote_into(&mut tail, &self.id);
-            tail.extend_from_slice(br#","model":"#);
-            crate::protocol::json::quote_into(&mut tail, &self.model);
-            tail.extend_from_slice(b",\"object\":\"chat.completion.chunk\"}\n\n");
-            self.text_tail = tail;
-        }
-        out.push(self.frames.frame(&[
-            Piece::Raw(b"data: {\"choices\":[{\"delta\":{\"content\":"),
-            Piece::Str(&delta),
-            Piece::Raw(&self.text_tail),
-        ]));
+        let stream = || (self.created, self.id.clone(), self.model.clone());
+        out.push(self.text_chunks.chunk(&delta, true, stream));
         true
     }
 

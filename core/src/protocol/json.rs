@@ -719,6 +719,10 @@ fn next_of(body: &[u8], mut at: usize, open: u8, close: u8) -> Option<usize> {
 /// Whether a raw string body has an escape (a backslash), eight bytes at a time: keys and
 /// text pieces are short, and a vectorized search would not have started.
 #[inline]
+#[expect(
+    clippy::manual_contains,
+    reason = "the tail is under eight bytes: an inline loop beats the library call"
+)]
 pub(crate) fn has_escape(raw: &[u8]) -> bool {
     let words = raw.chunks_exact(8);
     let rest = words.remainder();
@@ -727,7 +731,7 @@ pub(crate) fn has_escape(raw: &[u8]) -> bool {
         word.copy_from_slice(w);
         hits | byte_lanes(u64::from_le_bytes(word), b'\\')
     }) != 0
-        || rest.contains(&b'\\')
+        || rest.iter().any(|&b| b == b'\\')
 }
 
 /// Whether a raw (still escaped) key, as [`members`] gives it, equals `key`.

@@ -4,6 +4,9 @@
 //! ```text
 //! cargo bench -p relay-core --bench hot_paths
 //! ```
+//!
+//! `PAIR="anthropic > responses"` in the environment runs only that pair of the stream
+//! benchmark (the others then report nothing), for profilers such as callgrind.
 
 // A measuring tool: setup failures abort.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

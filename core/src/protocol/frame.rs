@@ -12,8 +12,22 @@ pub enum Piece<'a> {
     Raw(&'a [u8]),
     /// Text written as a JSON string literal.
     Str(&'a str),
+    /// Text that needs no escaping (see [`json::Literal::plain`]), written in quotes as it is.
+    Plain(&'a str),
     /// A number written in decimal.
     Num(u64),
+}
+
+impl<'a> Piece<'a> {
+    /// The text of `literal`, written without a scan when it is plain.
+    #[inline]
+    pub fn literal(literal: &'a json::Literal<'_>) -> Self {
+        if literal.plain {
+            Piece::Plain(&literal.text)
+        } else {
+            Piece::Str(&literal.text)
+        }
+    }
 }
 
 /// Writes a stream's events one after the other into a buffer of a few kilobytes, each
@@ -39,6 +53,11 @@ impl Frames {
             match p {
                 Piece::Raw(raw) => self.buf.put_slice(raw),
                 Piece::Str(s) => json::quote_with(s, |b| self.buf.put_slice(b)),
+                Piece::Plain(s) => {
+                    self.buf.put_u8(b'"');
+                    self.buf.put_slice(s.as_bytes());
+                    self.buf.put_u8(b'"');
+                }
                 Piece::Num(n) => self
                     .buf
                     .put_slice(itoa::Buffer::new().format(*n).as_bytes()),
@@ -83,7 +102,7 @@ fn size(pieces: &[Piece<'_>]) -> usize {
         .iter()
         .map(|p| match p {
             Piece::Raw(b) => b.len(),
-            Piece::Str(s) => s.len() + 2,
+            Piece::Str(s) | Piece::Plain(s) => s.len() + 2,
             Piece::Num(n) => n.checked_ilog10().map_or(1, |d| d as usize + 1),
         })
         .sum()
@@ -99,7 +118,9 @@ mod tests {
         for p in pieces {
             match p {
                 Piece::Raw(raw) => b.extend_from_slice(raw),
-                Piece::Str(s) => b.extend_from_slice(serde_json::to_string(s).unwrap().as_bytes()),
+                Piece::Str(s) | Piece::Plain(s) => {
+                    b.extend_from_slice(serde_json::to_string(s).unwrap().as_bytes())
+                }
                 Piece::Num(n) => b.extend_from_slice(n.to_string().as_bytes()),
             }
         }
@@ -146,7 +167,13 @@ mod tests {
             } else {
                 String::new()
             };
-            let pieces = [Piece::Num(i), Piece::Str(&text), Piece::Raw(big.as_bytes())];
+            // Plain text is written as it is, other text escaped.
+            let piece = if i % 3 == 0 {
+                Piece::Str(&text)
+            } else {
+                Piece::Plain(&text)
+            };
+            let pieces = [Piece::Num(i), piece, Piece::Raw(big.as_bytes())];
             let got = frames.frame(&pieces);
             assert_eq!(got, expected(&pieces));
             // Some are dropped at once (sent), others kept a while.

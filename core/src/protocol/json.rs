@@ -360,6 +360,67 @@ pub fn string_literal(raw: &[u8]) -> Option<Cow<'_, str>> {
     unescape_owned(inner).map(Cow::Owned)
 }
 
+/// A string read from a JSON string literal: its text, and whether that text can be written
+/// back as a literal as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Literal<'a> {
+    /// The unescaped text.
+    pub text: Cow<'a, str>,
+    /// The text has no byte a JSON string must escape (`"`, `\`, a control character), so
+    /// quotes around it make a literal: a writer need not scan it again.
+    pub plain: bool,
+}
+
+impl<'a> Literal<'a> {
+    /// Text not known to need no escaping.
+    pub fn new(text: impl Into<Cow<'a, str>>) -> Self {
+        Literal {
+            text: text.into(),
+            plain: false,
+        }
+    }
+}
+
+/// [`str_literal`], telling also whether the text needs no escaping to be written back (one
+/// scan for both answers).
+pub fn literal(raw: &str) -> Option<Literal<'_>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    match scan_literal(inner.as_bytes()) {
+        (false, false) => Some(Literal {
+            text: Cow::Borrowed(inner),
+            plain: true,
+        }),
+        (false, true) => Some(Literal {
+            text: Cow::Borrowed(inner),
+            plain: false,
+        }),
+        (true, _) => unescape_owned(inner.as_bytes()).map(Literal::new),
+    }
+}
+
+/// Whether a raw string body has a backslash, and whether it has another byte a JSON string
+/// must escape (a quote or a control character), eight bytes at a time.
+#[inline]
+fn scan_literal(raw: &[u8]) -> (bool, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The last few bytes are one more word, padded with spaces, which need no escape.
+    let words = raw.chunks_exact(8);
+    let rest = padded_word(words.remainder(), b' ');
+    let (slashes, others) = words
+        .map(|w| padded_word(w, b' '))
+        .chain(std::iter::once(rest))
+        .fold((0, 0), |(slashes, others), word| {
+            // A lane below 0x20 borrows into its high bit only when it was clear.
+            let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+            (
+                slashes | byte_lanes(word, b'\\'),
+                others | control | byte_lanes(word, b'"'),
+            )
+        });
+    (slashes != 0, others != 0)
+}
+
 /// [`string_literal`] for text already known to be UTF-8 (no second validation when there is
 /// nothing to unescape).
 pub fn str_literal(raw: &str) -> Option<Cow<'_, str>> {
@@ -625,13 +686,16 @@ pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
     // vectorized search can start; long ones go to memchr.
     let mut at = pos + 1;
     for _ in 0..8 {
-        let Some(chunk) = body.get(at..at + 8) else {
-            break;
+        // The last few bytes (a string often ends an event) are read as one word too, padded
+        // with zeros, which match neither byte.
+        let (word, whole) = match body.get(at..at + 8) {
+            Some(chunk) => (padded_word(chunk, 0), true),
+            None => (padded_word(body.get(at..)?, 0), false),
         };
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
         let hits = byte_lanes(word, b'"') | byte_lanes(word, b'\\');
+        if !whole && hits == 0 {
+            return None;
+        }
         if hits != 0 {
             let i = at + (hits.trailing_zeros() / 8) as usize;
             return match body.get(i) {
@@ -642,6 +706,55 @@ pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
         at += 8;
     }
     skip_string_rest(body, at)
+}
+
+/// [`string_end`], telling also whether the string is plain: no escape, and no control
+/// character (see [`Literal::plain`]). Reads eight bytes at a time to the end, for the
+/// strings of stream events (short).
+pub(crate) fn string_end_plain(body: &[u8], pos: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    if body.get(pos) != Some(&b'"') {
+        return None;
+    }
+    let mut at = pos + 1;
+    let mut controls = 0;
+    loop {
+        // The last few bytes are one more word, padded with spaces, which match nothing.
+        let (word, whole) = match body.get(at..at + 8) {
+            Some(chunk) => (padded_word(chunk, b' '), true),
+            None => (padded_word(body.get(at..)?, b' '), false),
+        };
+        // The lowest lane found by each test is exact (see `byte_lanes`).
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let hits = byte_lanes(word, b'"') | byte_lanes(word, b'\\');
+        if hits == 0 {
+            if !whole {
+                return None;
+            }
+            controls |= control;
+            at += 8;
+            continue;
+        }
+        let lane = hits.trailing_zeros();
+        let i = at + (lane / 8) as usize;
+        if body.get(i) != Some(&b'"') {
+            // An escape: not plain; its end is found the usual way.
+            return skip_string_rest(body, i).map(|end| (end, false));
+        }
+        let before = control & ((1 << lane) - 1);
+        return Some((i + 1, controls == 0 && before == 0));
+    }
+}
+
+/// Up to eight bytes as a little-endian word, lanes past their end set to `pad`.
+#[inline(always)]
+fn padded_word(bytes: &[u8], pad: u8) -> u64 {
+    let mut word = [pad; 8];
+    if let Some(lanes) = word.get_mut(..bytes.len()) {
+        lanes.copy_from_slice(bytes);
+    }
+    u64::from_le_bytes(word)
 }
 
 /// The high bit set in each byte lane of `word` that equals `byte` (the lowest set lane is
@@ -1084,19 +1197,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn quote_matches_serde_json_at_every_offset() {
-        // Escapes at every position of the eight-byte words the scanner reads.
+    /// Text of up to 40 characters with the bytes a JSON string escapes at every position of
+    /// the eight-byte words the scanners read.
+    fn text_with_escapes(rng: &mut Rng) -> String {
         let pieces = [
             "a", "é", "世", "😀", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "\u{7f}", "\u{80}",
         ];
+        (0..rng.below(40))
+            .map(|_| *rng.pick(&pieces).unwrap_or(&"a"))
+            .collect()
+    }
+
+    #[test]
+    fn quote_matches_serde_json_at_every_offset() {
         let mut rng = Rng(11);
         for _ in 0..5_000 {
-            let s: String = (0..rng.below(40))
-                .map(|_| *rng.pick(&pieces).unwrap_or(&"a"))
-                .collect();
+            let s = text_with_escapes(&mut rng);
             assert_eq!(Some(quote(&s)), serde_json::to_string(&s).ok(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_literal_is_plain_only_when_its_text_needs_no_escape() {
+        let mut rng = Rng(12);
+        for _ in 0..5_000 {
+            let s = text_with_escapes(&mut rng);
+            let quoted = serde_json::to_string(&s).unwrap();
+            let read = literal(&quoted).unwrap();
+            assert_eq!(read.text, s);
+            // Plain means the quoted text is the text as it is.
+            assert_eq!(read.plain, quoted == format!("\"{s}\""), "{s:?}");
+        }
+        // Escapes that needed none (`\/`, `\u0041`) still make the text owned, not plain.
+        let read = literal(r#""a\/\u0041""#).unwrap();
+        assert_eq!((read.text.as_ref(), read.plain), ("a/A", false));
+        // A raw control character or quote (not valid JSON, but read leniently) is not plain.
+        for raw in ["\"a\u{1}b\"", "\"a\"b\"", "\"12345678\u{1f}\""] {
+            assert!(!literal(raw).unwrap().plain, "{raw:?}");
+        }
+        assert_eq!(literal("\"bad\\q\""), None);
+        assert_eq!(literal("no quotes"), None);
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub struct EventInfo {
     pub usage_only: bool,
     /// A plain Chat text chunk (see [`openai_chat::TextChunks`]): where its text is, as a
     /// JSON string literal, in the event's data. Lets a transcoder skip reading it again.
-    pub text: Option<(usize, usize)>,
+    pub text: Option<shape::Found>,
 }
 
 /// Watches a stream in one dialect: usage, terminal and error events, the response id.

@@ -7,7 +7,7 @@ use std::ops::Range;
 use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
 
-use super::shape::{Hole, Shape};
+use super::shape::{Found, Hole, Shape};
 use super::{EventInfo, StreamContext, Usage, json, parse_at};
 use crate::error::{Error, ErrorKind};
 use crate::http::sse;
@@ -111,16 +111,18 @@ impl TextChunks {
     /// The chunk's text, and its `id` when the chunk was walked (a chunk read through the
     /// shape has the id of the one the shape was taken from); `None` for anything but a plain
     /// text chunk (which then needs the general path).
-    pub fn read<'a>(&mut self, text: &'a str) -> Option<(Option<Cow<'a, str>>, Cow<'a, str>)> {
+    pub fn read<'a>(&mut self, text: &'a str) -> Option<(Option<Cow<'a, str>>, json::Literal<'a>)> {
         // The event is UTF-8 already and the ranges start and end at quotes.
-        let literal = |r: Range<usize>| text.get(r).and_then(json::str_literal);
         let (id, content) = self.ranges(text.as_bytes())?;
-        Some((id.and_then(literal), literal(content)?))
+        Some((
+            id.and_then(|r| text.get(r).and_then(json::str_literal)),
+            content.literal(text)?,
+        ))
     }
 
     /// Where the text is, if `data` has the shape of the last plain text chunk walked (so it
     /// is one too); read without a walk.
-    pub fn known(&self, data: &[u8]) -> Option<Range<usize>> {
+    pub fn known(&self, data: &[u8]) -> Option<Found> {
         match self.shape.as_ref()?.read(data)? {
             [Some(content)] => Some(content),
             [None] => None,
@@ -129,7 +131,7 @@ impl TextChunks {
 
     /// Walks `data` to learn its shape if it is a plain text chunk, a few times per stream;
     /// where its text is, when it walked one.
-    pub fn learn(&mut self, data: &[u8]) -> Option<Range<usize>> {
+    pub fn learn(&mut self, data: &[u8]) -> Option<Found> {
         if self.lessons >= LESSONS {
             return None;
         }
@@ -138,7 +140,7 @@ impl TextChunks {
     }
 
     /// The ranges of a plain text chunk's `id` (when walked) and text.
-    fn ranges(&mut self, data: &[u8]) -> Option<(Option<Range<usize>>, Range<usize>)> {
+    fn ranges(&mut self, data: &[u8]) -> Option<(Option<Range<usize>>, Found)> {
         if let Some([Some(content)]) = self.shape.as_ref().and_then(|s| s.read(data)) {
             return Some((None, content));
         }
@@ -150,7 +152,7 @@ impl TextChunks {
         let mut holes = vec![(content.clone(), Hole::String, CONTENT)];
         holes.extend(padding.map(|p| (p, Hole::String, PADDING)));
         self.shape = Shape::new(data, &holes);
-        Some((id, content))
+        Some((id, Found::at(content)))
     }
 }
 
@@ -179,7 +181,7 @@ impl TextChunkWriter {
     /// final.
     pub fn chunk(
         &mut self,
-        text: &str,
+        text: &json::Literal<'_>,
         settled: bool,
         stream: impl FnOnce() -> (u64, String, String),
     ) -> Bytes {
@@ -197,7 +199,7 @@ impl TextChunkWriter {
         }
         self.frames.frame(&[
             Piece::Raw(br#"data: {"choices":[{"delta":{"content":"#),
-            Piece::Str(text),
+            Piece::literal(text),
             Piece::Raw(&self.tail),
         ])
     }
@@ -303,11 +305,11 @@ pub fn observe(
     if ctx.response_id.is_some()
         && let Some(at) = text.known(data)
     {
-        info.text = Some((at.start, at.end));
+        info.text = Some(at);
         return info;
     }
     if ctx.response_id.is_some() && USAGE.find(data).is_none() && ERROR.find(data).is_none() {
-        info.text = text.learn(data).map(|at| (at.start, at.end));
+        info.text = text.learn(data);
         return info;
     }
     // One walk over the top-level members (the last of a repeated key wins, as in serde_json).
@@ -385,16 +387,24 @@ mod tests {
             )
         };
         let mut t = TextChunks::default();
+        // The text, and whether it can be written back as it is.
+        let plain = |text: &str| json::Literal {
+            text: text.to_owned().into(),
+            plain: true,
+        };
         let first = chunk("c1", "Hello", "x");
-        assert_eq!(t.read(&first), Some((Some("c1".into()), "Hello".into())));
+        assert_eq!(t.read(&first), Some((Some("c1".into()), plain("Hello"))));
         // The same shape: the text is read, escapes and all; the id is the first one's.
         let next = chunk("c1", r#"a \"quoted\" word\n"#, "padding-of-another-length");
         assert!(t.known(next.as_bytes()).is_some());
-        assert_eq!(t.read(&next), Some((None, "a \"quoted\" word\n".into())));
+        assert_eq!(
+            t.read(&next),
+            Some((None, json::Literal::new("a \"quoted\" word\n")))
+        );
         // Another id is walked, and read with it.
         let other = chunk("c2", "x", "y");
         assert!(t.known(other.as_bytes()).is_none());
-        assert_eq!(t.read(&other), Some((Some("c2".into()), "x".into())));
+        assert_eq!(t.read(&other), Some((Some("c2".into()), plain("x"))));
         // Anything but plain text misses the shape and is not plain.
         for not_plain in [
             first.replace(r#""finish_reason":null"#, r#""finish_reason":"stop""#),

@@ -1,8 +1,6 @@
 //! OpenAI Responses: usage fields, stream events and the terminal `response.failed` event.
 //! Plain error bodies share the Chat Completions shape.
 
-use std::borrow::Cow;
-
 use bytes::Bytes;
 use serde::Deserialize;
 
@@ -77,7 +75,7 @@ pub struct Delta<'a> {
     /// Its `output_index`, when it has one.
     pub output_index: Option<u64>,
     /// The fragment.
-    pub delta: Cow<'a, str>,
+    pub delta: json::Literal<'a>,
 }
 
 /// Reads the delta events of a stream (nearly all of its events) with the byte scanner. The
@@ -99,7 +97,7 @@ impl Deltas {
     /// The delta `event` carries; `None` for any other event, or one that is not plain.
     pub fn read<'a>(&mut self, event: &'a sse::Event) -> Option<Delta<'a>> {
         let data = event.data.as_bytes();
-        let literal = |r: std::ops::Range<usize>| event.data.get(r).and_then(json::str_literal);
+        let literal = |r: std::ops::Range<usize>| event.data.get(r).and_then(json::literal);
         if let Some((shape, name, kind, output_index)) = &self.shape
             && *name == event.event
             && let Some([Some(fragment)]) = shape.read(data)
@@ -107,7 +105,7 @@ impl Deltas {
             return Some(Delta {
                 kind: *kind,
                 output_index: *output_index,
-                delta: literal(fragment)?,
+                delta: fragment.literal(&event.data)?,
             });
         }
         let [ty, index, fragment, sequence, padding] = json::pick(
@@ -150,17 +148,25 @@ impl Deltas {
 
 /// Writes `response.output_text.delta` events (nearly every event of an answer) without a
 /// JSON tree, members in the order a JSON tree would give, keeping the bytes around the text
-/// that stay the same for every delta of one content part.
+/// that stay the same for every delta of one content part. The sequence number is kept in
+/// those bytes too, and counted up in place.
 #[derive(Debug, Default)]
 pub struct TextDeltaWriter {
     /// The output and content index the kept bytes are for.
     part: Option<(usize, usize)>,
-    /// Up to the text.
+    /// Up to the text, and the quote that opens plain text.
     head: Vec<u8>,
-    /// From the text up to the sequence number.
+    /// From the quote that closes plain text to the end of the event.
     tail: Vec<u8>,
+    /// Where the sequence number starts in `tail`.
+    sequence_at: usize,
+    /// The sequence number in `tail`.
+    sequence: Option<u64>,
     frames: super::frame::Frames,
 }
+
+/// What follows the sequence number.
+const DELTA_END: &[u8] = b",\"type\":\"response.output_text.delta\"}\n\n";
 
 impl TextDeltaWriter {
     /// The event for `text` at `sequence_number` in the part at `content_index` of the item
@@ -169,31 +175,77 @@ impl TextDeltaWriter {
         &mut self,
         (output_index, content_index): (usize, usize),
         item_id: impl FnOnce() -> String,
-        text: &str,
+        text: &json::Literal<'_>,
         sequence_number: u64,
     ) -> Bytes {
         use super::frame::Piece;
         if self.part != Some((output_index, content_index)) {
             self.part = Some((output_index, content_index));
             self.head = format!(
-                "event: response.output_text.delta\ndata: {{\"content_index\":{content_index},\"delta\":"
+                "event: response.output_text.delta\ndata: {{\"content_index\":{content_index},\"delta\":\""
             )
             .into_bytes();
-            self.tail = br#","item_id":"#.to_vec();
+            self.tail = br#"","item_id":"#.to_vec();
             json::quote_into(&mut self.tail, &item_id());
             self.tail.extend_from_slice(
                 format!(r#","logprobs":[],"output_index":{output_index},"sequence_number":"#)
                     .as_bytes(),
             );
+            self.sequence_at = self.tail.len();
+            self.sequence = None;
         }
+        self.set_sequence(sequence_number);
+        let (head, tail) = (self.head.as_slice(), self.tail.as_slice());
+        if text.plain {
+            return self.frames.frame(&[
+                Piece::Raw(head),
+                Piece::Raw(text.text.as_bytes()),
+                Piece::Raw(tail),
+            ]);
+        }
+        // The kept quotes are left out: the escaped text brings its own.
         self.frames.frame(&[
-            Piece::Raw(&self.head),
-            Piece::Str(text),
-            Piece::Raw(&self.tail),
-            Piece::Num(sequence_number),
-            Piece::Raw(b",\"type\":\"response.output_text.delta\"}\n\n"),
+            Piece::Raw(head.split_last().map_or(head, |(_, h)| h)),
+            Piece::Str(&text.text),
+            Piece::Raw(tail.get(1..).unwrap_or_default()),
         ])
     }
+
+    /// Writes `n` into the tail: the last number plus one is counted up in its digits.
+    fn set_sequence(&mut self, n: u64) {
+        if let Some(last) = self.sequence {
+            if last == n {
+                return;
+            }
+            let end = self.tail.len() - DELTA_END.len();
+            if last.checked_add(1) == Some(n)
+                && let Some(digits) = self.tail.get_mut(self.sequence_at..end)
+                && count_up(digits)
+            {
+                self.sequence = Some(n);
+                return;
+            }
+        }
+        self.tail.truncate(self.sequence_at);
+        self.tail
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        self.tail.extend_from_slice(DELTA_END);
+        self.sequence = Some(n);
+    }
+}
+
+/// Adds one to the decimal `digits` in place; `false` when the number needs another digit
+/// (the digits are then all zeros).
+fn count_up(digits: &mut [u8]) -> bool {
+    for d in digits.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return true;
+        }
+    }
+    false
 }
 
 /// Observes one Responses stream event.
@@ -271,6 +323,52 @@ mod tests {
     }
 
     #[test]
+    fn text_deltas_are_written_as_a_json_tree_would_write_them() {
+        let mut w = TextDeltaWriter::default();
+        // Sequence numbers counted up through new digits, repeated, jumping back and forth,
+        // across parts; plain text and text to escape.
+        let steps: &[((usize, usize), &str, bool, u64)] = &[
+            ((0, 0), "Hi", true, 8),
+            ((0, 0), " there", true, 9),
+            ((0, 0), "say \"x\"\n", false, 10),
+            ((0, 0), "é", true, 11),
+            ((0, 0), "a", true, 11),
+            ((0, 0), "b", true, 99),
+            ((0, 0), "c", true, 100),
+            ((0, 0), "d", true, 7),
+            ((0, 1), "e", true, 8),
+            ((2, 0), "f\\", false, 9),
+            ((2, 0), "g", true, 999_999),
+            ((2, 0), "h", true, 1_000_000),
+            ((2, 0), "i", true, u64::MAX),
+        ];
+        for &((output_index, content_index), text, plain, seq) in steps {
+            let literal = json::Literal {
+                text: text.into(),
+                plain,
+            };
+            let item = format!("msg_{output_index}");
+            let got = w.event(
+                (output_index, content_index),
+                || item.clone(),
+                &literal,
+                seq,
+            );
+            let data = serde_json::json!({
+                "type": "response.output_text.delta",
+                "sequence_number": seq,
+                "item_id": item,
+                "output_index": output_index,
+                "content_index": content_index,
+                "delta": text,
+                "logprobs": [],
+            });
+            let want = format!("event: response.output_text.delta\ndata: {data}\n\n");
+            assert_eq!(String::from_utf8_lossy(&got), want);
+        }
+    }
+
+    #[test]
     fn deltas_of_one_shape_are_read_without_a_walk_and_others_are_walked() {
         let delta = |name: &str, seq: u64, index: u64, text: &str, pad: &str| {
             ev(
@@ -282,11 +380,15 @@ mod tests {
         };
         let text = "response.output_text.delta";
         let mut d = Deltas::default();
+        // Text with an escape is not plain.
         let want = |kind, index, text: &str| {
             Some(Delta {
                 kind,
                 output_index: Some(index),
-                delta: Cow::Owned(text.to_owned()),
+                delta: json::Literal {
+                    text: text.to_owned().into(),
+                    plain: !text.contains('"'),
+                },
             })
         };
         assert_eq!(

@@ -54,10 +54,10 @@ impl Shape {
         })
     }
 
-    /// The ranges in `event` of the values in this shape's holes, by slot; `None` unless
-    /// `event` has this shape.
-    pub fn read<const N: usize>(&self, event: &[u8]) -> Option<[Option<Range<usize>>; N]> {
-        let mut found: [Option<Range<usize>>; N] = std::array::from_fn(|_| None);
+    /// The values in this shape's holes in `event`, by slot; `None` unless `event` has this
+    /// shape.
+    pub fn read<const N: usize>(&self, event: &[u8]) -> Option<[Option<Found>; N]> {
+        let mut found: [Option<Found>; N] = std::array::from_fn(|_| None);
         let (mut at, mut was) = (0, 0);
         for (hole, kind, slot) in &self.holes {
             let same = self.bytes.get(was..hole.start)?;
@@ -65,14 +65,62 @@ impl Shape {
                 return None;
             }
             at += same.len();
-            let end = value_end(event, at, *kind)?;
+            let (end, plain) = match kind {
+                Hole::String => json::string_end_plain(event, at)?,
+                Hole::Number => (value_end(event, at, *kind)?, false),
+            };
             if let Some(slot) = found.get_mut(*slot) {
-                *slot = Some(at..end);
+                *slot = Some(Found {
+                    start: at,
+                    end,
+                    plain,
+                });
             }
             at = end;
             was = hole.end;
         }
         (event.get(at..)? == self.bytes.get(was..)?).then_some(found)
+    }
+}
+
+/// A value found in an event (by [`Shape::read`], or by a walk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Where it starts in the event.
+    pub start: usize,
+    /// Where it ends.
+    pub end: usize,
+    /// A string with no escape and no byte that needs one: its text is the bytes between
+    /// its quotes (see [`json::Literal::plain`]). False when not known.
+    pub plain: bool,
+}
+
+impl Found {
+    /// A value at `range`, not known to be plain.
+    pub fn at(range: Range<usize>) -> Self {
+        Self {
+            start: range.start,
+            end: range.end,
+            plain: false,
+        }
+    }
+
+    /// Where it is in the event.
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    /// The string found, in `data`, the event it was found in; `None` if it is not a valid
+    /// string literal.
+    pub fn literal<'a>(&self, data: &'a str) -> Option<json::Literal<'a>> {
+        if self.plain {
+            let text = data.get(self.start + 1..self.end.checked_sub(1)?)?;
+            return Some(json::Literal {
+                text: std::borrow::Cow::Borrowed(text),
+                plain: true,
+            });
+        }
+        data.get(self.range()).and_then(json::literal)
     }
 }
 
@@ -114,13 +162,49 @@ mod tests {
         let s = shape();
         let next = r#"{"seq":1234,"delta":"a \"b\" c","pad":""}"#;
         let [delta, seq] = s.read(next.as_bytes()).unwrap().map(Option::unwrap);
-        assert_eq!(&next[seq], "1234");
-        assert_eq!(&next[delta], r#""a \"b\" c""#);
+        assert_eq!(&next[seq.range()], "1234");
+        assert_eq!(&next[delta.range()], r#""a \"b\" c""#);
+        assert!(!delta.plain);
+        assert_eq!(delta.literal(next).unwrap().text, r#"a "b" c"#);
         // The padding's slot was not asked for, but its value had to be a string.
         assert!(s.read::<2>(br#"{"seq":1,"delta":"","pad":2}"#).is_none());
         let first = s.read::<3>(FIRST.as_bytes()).unwrap();
-        assert_eq!(first[0], Some(at(FIRST, r#""hel\"lo""#)));
+        assert_eq!(first[0], Some(Found::at(at(FIRST, r#""hel\"lo""#))));
         assert_eq!(first[2], None);
+    }
+
+    #[test]
+    fn a_string_is_plain_only_when_its_bytes_are_its_text() {
+        let s = shape();
+        // Escapes, quotes and control characters at every position of the eight-byte words
+        // read, and strings ending at every offset from the end of the event.
+        let pieces = [
+            "a", "é", "😀", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "\u{7f}",
+        ];
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        for _ in 0..3_000 {
+            let text: String = (0..next() % 30)
+                .map(|_| pieces[next() % pieces.len()])
+                .collect();
+            let quoted = serde_json::to_string(&text).unwrap();
+            let pad = "p".repeat(next() % 9);
+            let event = format!(r#"{{"seq":7,"delta":{quoted},"pad":"{pad}"}}"#);
+            let [delta] = s.read(event.as_bytes()).unwrap();
+            let delta = delta.unwrap();
+            assert_eq!(&event[delta.range()], quoted);
+            assert_eq!(delta.plain, quoted == format!("\"{text}\""), "{text:?}");
+            assert_eq!(delta.literal(&event).unwrap().text, text);
+        }
+        // A raw control character (not JSON, but read leniently) is not plain.
+        for raw in ["a\u{1}b", "12345678\u{1f}", "\u{0}"] {
+            let event = format!(r#"{{"seq":7,"delta":"{raw}","pad":"x"}}"#);
+            let [delta] = s.read(event.as_bytes()).unwrap();
+            assert!(!delta.unwrap().plain, "{raw:?}");
+        }
     }
 
     #[test]

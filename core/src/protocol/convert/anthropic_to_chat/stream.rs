@@ -111,9 +111,9 @@ impl Stream {
 impl Transcoder for Stream {
     fn push_observed(&mut self, event: &sse::Event, info: &EventInfo, out: &mut Vec<Bytes>) {
         // The tap read a plain text chunk already: its text, without a second read.
-        if let Some((start, end)) = info.text
+        if let Some(found) = info.text
             && self.writer.started()
-            && let Some(text) = event.data.get(start..end).and_then(json::str_literal)
+            && let Some(text) = found.literal(&event.data)
         {
             self.writer.text(TEXT, &text, out);
             return;
@@ -155,7 +155,7 @@ impl Transcoder for Stream {
         }
         for key in ["content", "refusal"] {
             if let Some(text) = delta.get(key).and_then(Value::as_str) {
-                self.writer.text(TEXT, text, out);
+                self.writer.text(TEXT, &json::Literal::new(text), out);
             }
         }
         if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {

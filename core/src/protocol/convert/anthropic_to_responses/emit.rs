@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use super::json_guard::JsonGuard;
 use crate::http::sse;
 use crate::protocol::Usage;
+use crate::protocol::json::Literal;
 
 /// The Anthropic message id for an upstream response id: `msg_` + the id without its
 /// `resp_` / `chatcmpl-` / `msg_` prefix, keeping only `[A-Za-z0-9_-]`.
@@ -269,17 +270,17 @@ impl Writer {
     }
 
     /// Text for slot `key`.
-    pub fn text(&mut self, key: u64, delta: &str, out: &mut Vec<Bytes>) {
+    pub fn text(&mut self, key: u64, delta: &Literal<'_>, out: &mut Vec<Bytes>) {
         self.content(key, Kind::Text, delta, out);
     }
 
     /// Reasoning text for slot `key`.
     pub fn thinking(&mut self, key: u64, delta: &str, out: &mut Vec<Bytes>) {
-        self.content(key, Kind::Thinking, delta, out);
+        self.content(key, Kind::Thinking, &Literal::new(delta), out);
     }
 
-    fn content(&mut self, key: u64, kind: Kind, delta: &str, out: &mut Vec<Bytes>) {
-        if self.finished || delta.is_empty() {
+    fn content(&mut self, key: u64, kind: Kind, delta: &Literal<'_>, out: &mut Vec<Bytes>) {
+        if self.finished || delta.text.is_empty() {
             return;
         }
         self.start(None, out);
@@ -287,7 +288,7 @@ impl Writer {
         self.write_or_buffer(i, delta, out);
     }
 
-    fn write_or_buffer(&mut self, i: usize, delta: &str, out: &mut Vec<Bytes>) {
+    fn write_or_buffer(&mut self, i: usize, delta: &Literal<'_>, out: &mut Vec<Bytes>) {
         let Some(slot) = self.slots.get_mut(i) else {
             return;
         };
@@ -297,7 +298,7 @@ impl Writer {
                 self.delta_head.emit(kind, index, delta, out);
             }
             None => {
-                slot.pending.push_str(delta);
+                slot.pending.push_str(&delta.text);
                 self.pump(out);
             }
         }
@@ -370,7 +371,7 @@ impl Writer {
         if accepted.is_empty() {
             return;
         }
-        self.write_or_buffer(i, &accepted, out);
+        self.write_or_buffer(i, &Literal::new(accepted), out);
         // A complete object lets a waiting slot go ahead.
         self.pump(out);
     }
@@ -468,7 +469,8 @@ impl Writer {
         ));
         let pending = std::mem::take(&mut slot.pending);
         if !pending.is_empty() {
-            self.delta_head.emit(slot.kind, index, &pending, out);
+            self.delta_head
+                .emit(slot.kind, index, &Literal::new(pending), out);
         }
     }
 
@@ -483,7 +485,8 @@ impl Writer {
             Kind::Tool => {
                 let rest = slot.guard.completion();
                 if !rest.is_empty() {
-                    self.delta_head.emit(Kind::Tool, index, &rest, out);
+                    self.delta_head
+                        .emit(Kind::Tool, index, &Literal::new(rest), out);
                 }
                 slot.closed = true;
             }
@@ -521,7 +524,7 @@ struct DeltaHead {
 }
 
 impl DeltaHead {
-    fn emit(&mut self, kind: Kind, index: u32, text: &str, out: &mut Vec<Bytes>) {
+    fn emit(&mut self, kind: Kind, index: u32, text: &Literal<'_>, out: &mut Vec<Bytes>) {
         use crate::protocol::frame::Piece;
         if self.block != Some((kind, index)) {
             let (delta_type, field) = match kind {
@@ -537,7 +540,7 @@ impl DeltaHead {
         }
         out.push(self.frames.frame(&[
             Piece::Raw(&self.head),
-            Piece::Str(text),
+            Piece::literal(text),
             Piece::Raw(b"}}\n\n"),
         ]));
     }

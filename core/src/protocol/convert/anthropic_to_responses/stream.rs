@@ -82,7 +82,7 @@ impl Stream {
             return false;
         };
         if kind == DeltaKind::Arguments {
-            self.writer.tool_args(key, &delta, out);
+            self.writer.tool_args(key, &delta.text, out);
         } else {
             self.mark_streamed(key);
             self.writer.text(key, &delta, out);
@@ -168,7 +168,8 @@ impl Stream {
                         .or_else(|| part.get("refusal"))
                         .and_then(Value::as_str)
                         .unwrap_or("");
-                    self.writer.text(key, text, out);
+                    self.writer
+                        .text(key, &crate::protocol::json::Literal::new(text), out);
                 }
             }
             _ => {}
@@ -214,7 +215,8 @@ impl Transcoder for Stream {
                 let key = self.key(&data);
                 if let Some(delta) = data.get("delta").and_then(Value::as_str) {
                     self.mark_streamed(key);
-                    self.writer.text(key, delta, out);
+                    self.writer
+                        .text(key, &crate::protocol::json::Literal::new(delta), out);
                 }
             }
             "response.reasoning_summary_text.delta" | "response.reasoning_text.delta" => {

@@ -24,6 +24,7 @@ use crate::protocol::convert::Transcoder;
 use crate::protocol::convert::responses_to_anthropic::common::{
     AnthropicEvents, WireDeltas, chat_finish_reason, unix_now,
 };
+use crate::protocol::json::{self, Literal};
 use crate::protocol::openai_chat::TextChunkWriter;
 use crate::protocol::{StreamContext, Usage};
 
@@ -87,7 +88,7 @@ impl Stream {
     }
 
     /// A chunk whose delta is `{"content": piece}`, written without a JSON tree (the hot path).
-    fn text_chunk(&mut self, out: &mut Vec<Bytes>, piece: &str) {
+    fn text_chunk(&mut self, out: &mut Vec<Bytes>, piece: &json::Literal<'_>) {
         let (created, model) = (self.created, &self.model);
         let id = || completion_id(self.base.as_deref().unwrap_or("relay"));
         let stream = || (created, id(), model.clone());
@@ -149,21 +150,23 @@ impl AnthropicEvents for Stream {
         };
         self.blocks.insert(index, open);
         match s("type").as_str() {
-            "text" => self.delta(index, "text_delta", &s("text"), out),
-            "thinking" => self.delta(index, "thinking_delta", &s("thinking"), out),
+            "text" => self.delta(index, "text_delta", &Literal::new(s("text")), out),
+            "thinking" => self.delta(index, "thinking_delta", &Literal::new(s("thinking")), out),
             "tool_use" => {
                 let initial = block
                     .get("input")
                     .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
                 if let Some(input) = initial {
-                    self.delta(index, "input_json_delta", &input.to_string(), out);
+                    let piece = Literal::new(input.to_string());
+                    self.delta(index, "input_json_delta", &piece, out);
                 }
             }
             _ => {}
         }
     }
 
-    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
+    fn delta(&mut self, index: u64, kind: &str, literal: &Literal<'_>, out: &mut Vec<Bytes>) {
+        let piece: &str = &literal.text;
         if piece.is_empty() {
             return;
         }
@@ -172,7 +175,7 @@ impl AnthropicEvents for Stream {
         };
         let delta = match (open, kind) {
             (Open::Text, "text_delta") => {
-                self.text_chunk(out, piece);
+                self.text_chunk(out, literal);
                 return;
             }
             (Open::Thinking { text, .. }, "thinking_delta") => {

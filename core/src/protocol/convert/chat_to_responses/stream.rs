@@ -94,7 +94,7 @@ impl Stream {
         else {
             return false;
         };
-        if delta.is_empty() {
+        if delta.text.is_empty() {
             return true;
         }
         self.text_sent = true;

@@ -3,7 +3,6 @@
 //! thinking, usage, stop reasons, and reading an Anthropic message. Pure: no I/O; the wall clock
 //! is read only by [`unix_now`] (for the `created` timestamps OpenAI clients expect).
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use serde_json::{Map, Value, json};
@@ -783,14 +782,14 @@ pub(in crate::protocol::convert) struct WireDeltas {
 }
 
 impl WireDeltas {
-    /// The index, the delta type and the unescaped piece of a delta in Anthropic's own wire
-    /// form (see [`wire_delta_at`]); `None` for anything else.
-    pub fn read<'a>(&mut self, data: &'a str) -> Option<(u64, &'static str, Cow<'a, str>)> {
-        let literal = |r: Range<usize>| data.get(r).and_then(json::str_literal);
+    /// The index, the delta type and the piece of a delta in Anthropic's own wire form (see
+    /// [`wire_delta_at`]); `None` for anything else.
+    pub fn read<'a>(&mut self, data: &'a str) -> Option<(u64, &'static str, json::Literal<'a>)> {
+        let literal = |r: Range<usize>| data.get(r).and_then(json::literal);
         if let Some((shape, index, kind)) = &self.shape
             && let Some([Some(piece)]) = shape.read(data.as_bytes())
         {
-            return Some((*index, kind, literal(piece)?));
+            return Some((*index, kind, piece.literal(data)?));
         }
         let (index, kind, piece) = wire_delta_at(data)?;
         self.shape = Shape::new(data.as_bytes(), &[(piece.clone(), Hole::String, 0)])
@@ -813,7 +812,13 @@ pub(in crate::protocol::convert) trait AnthropicEvents {
     /// A content block opens.
     fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<bytes::Bytes>);
     /// A piece of a block: `kind` is the Anthropic delta type.
-    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<bytes::Bytes>);
+    fn delta(
+        &mut self,
+        index: u64,
+        kind: &str,
+        piece: &json::Literal<'_>,
+        out: &mut Vec<bytes::Bytes>,
+    );
     /// A content block closes.
     fn block_stop(&mut self, index: u64, out: &mut Vec<bytes::Bytes>);
     /// The answer ends.
@@ -877,7 +882,7 @@ pub(in crate::protocol::convert) trait AnthropicEvents {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned();
-                self.delta(i, dkind, &piece, out);
+                self.delta(i, dkind, &json::Literal::new(piece), out);
             }
             ("content_block_stop", Some(i)) => self.block_stop(i, out),
             ("message_delta", _) => {

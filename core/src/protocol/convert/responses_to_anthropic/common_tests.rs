@@ -95,7 +95,7 @@ fn wire_delta_reads_the_canonical_form_and_declines_the_rest() {
     let read = |data: &str| {
         WireDeltas::default()
             .read(data)
-            .map(|(i, k, p)| (i, k.to_owned(), p.into_owned()))
+            .map(|(i, k, p)| (i, k.to_owned(), p.text.into_owned()))
     };
     assert_eq!(
         read(
@@ -133,7 +133,7 @@ fn wire_delta_reads_the_canonical_form_and_declines_the_rest() {
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}}"#;
         assert!(known.read(first).is_some());
         assert_eq!(
-            known.read(other).map(|(_, _, p)| p.into_owned()),
+            known.read(other).map(|(_, _, p)| p.text.into_owned()),
             None,
             "{other}"
         );
@@ -145,15 +145,19 @@ fn wire_delta_reads_the_canonical_form_and_declines_the_rest() {
             r#"{{"type":"content_block_delta","index":{i},"delta":{{"type":"text_delta","text":"{text}"}}}}"#
         )
     };
-    for (i, text, want) in [
-        (0, "a", "a"),
-        (0, r#"b \"c\" \u00e9"#, "b \"c\" é"),
-        (0, "", ""),
-        (3, "d", "d"),
+    // Text without an escape can be written back as it is.
+    for (i, text, want, plain) in [
+        (0, "a", "a", true),
+        (0, r#"b \"c\" \u00e9"#, "b \"c\" é", false),
+        (0, "", "", true),
+        (3, "d", "d", true),
     ] {
         let got = r
             .read(&delta(i, text))
-            .map(|(i, k, p)| (i, k, p.into_owned()));
-        assert_eq!(got, Some((u64::from(i), "text_delta", want.to_owned())));
+            .map(|(i, k, p)| (i, k, p.text.into_owned(), p.plain));
+        assert_eq!(
+            got,
+            Some((u64::from(i), "text_delta", want.to_owned(), plain))
+        );
     }
 }

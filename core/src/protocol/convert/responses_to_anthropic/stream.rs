@@ -33,6 +33,7 @@ use super::response::{
 };
 use crate::http::sse;
 use crate::protocol::convert::Transcoder;
+use crate::protocol::json::Literal;
 use crate::protocol::openai_responses::TextDeltaWriter;
 use crate::protocol::{StreamContext, Usage};
 
@@ -216,23 +217,10 @@ impl Stream {
     }
 }
 
-impl AnthropicEvents for Stream {
-    fn finished(&self) -> bool {
-        self.finished
-    }
-
-    fn wire_deltas(&mut self) -> &mut WireDeltas {
-        &mut self.wire_deltas
-    }
-
-    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
-        (&mut self.base, &mut self.usage, &mut self.stop_reason)
-    }
-
-    fn start(&mut self, out: &mut Vec<Bytes>) {
-        if self.started {
-            return;
-        }
+impl Stream {
+    /// The response's first two events.
+    #[cold]
+    fn open(&mut self, out: &mut Vec<Bytes>) {
         self.started = true;
         let resp = self.response("in_progress", None, None);
         self.emit(
@@ -246,6 +234,28 @@ impl AnthropicEvents for Stream {
             "response.in_progress",
             super::super::object([("response", resp)]),
         );
+    }
+}
+
+impl AnthropicEvents for Stream {
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn wire_deltas(&mut self) -> &mut WireDeltas {
+        &mut self.wire_deltas
+    }
+
+    fn state(&mut self) -> (&mut Option<String>, &mut Usage, &mut Option<String>) {
+        (&mut self.base, &mut self.usage, &mut self.stop_reason)
+    }
+
+    // Asked before every delta: the check is inlined, the opening is not.
+    #[inline]
+    fn start(&mut self, out: &mut Vec<Bytes>) {
+        if !self.started {
+            self.open(out);
+        }
     }
 
     fn block_start(&mut self, index: u64, block: &Value, out: &mut Vec<Bytes>) {
@@ -344,21 +354,23 @@ impl AnthropicEvents for Stream {
         self.blocks.insert(index, open);
         // Content that arrives in the start event itself is sent as a first delta.
         match kind.as_str() {
-            "text" => self.delta(index, "text_delta", &s("text"), out),
-            "thinking" => self.delta(index, "thinking_delta", &s("thinking"), out),
+            "text" => self.delta(index, "text_delta", &Literal::new(s("text")), out),
+            "thinking" => self.delta(index, "thinking_delta", &Literal::new(s("thinking")), out),
             "tool_use" => {
                 let initial = block
                     .get("input")
                     .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
                 if let Some(input) = initial {
-                    self.delta(index, "input_json_delta", &input.to_string(), out);
+                    let piece = Literal::new(input.to_string());
+                    self.delta(index, "input_json_delta", &piece, out);
                 }
             }
             _ => {}
         }
     }
 
-    fn delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
+    fn delta(&mut self, index: u64, kind: &str, literal: &Literal<'_>, out: &mut Vec<Bytes>) {
+        let piece: &str = &literal.text;
         if piece.is_empty() {
             return;
         }
@@ -379,7 +391,7 @@ impl AnthropicEvents for Stream {
                 if let Some(message) = self.message.as_ref() {
                     let id = || message.id.clone();
                     let at = (message.index, content_index);
-                    out.push(self.text_deltas.event(at, id, piece, self.seq));
+                    out.push(self.text_deltas.event(at, id, literal, self.seq));
                     self.seq += 1;
                 }
                 return;

@@ -16,9 +16,10 @@ use serde_json::{Map, Value, json};
 use super::{id_base, set_tool_name, status, usage};
 use crate::http::sse;
 use crate::protocol::convert::Transcoder;
+use crate::protocol::json::Literal;
 use crate::protocol::openai_chat::TextChunks;
 use crate::protocol::openai_responses::TextDeltaWriter;
-use crate::protocol::{EventInfo, StreamContext, json};
+use crate::protocol::{EventInfo, StreamContext};
 
 /// A content part of a message item.
 struct Part {
@@ -275,7 +276,8 @@ impl Stream {
         );
     }
 
-    fn text_delta(&mut self, text: &str, refusal: bool, out: &mut Vec<Bytes>) {
+    fn text_delta(&mut self, literal: &Literal<'_>, refusal: bool, out: &mut Vec<Bytes>) {
+        let text: &str = &literal.text;
         if let Some(r) = self.open_reasoning.take() {
             self.close_item(r, out);
         }
@@ -346,7 +348,7 @@ impl Stream {
             let item_id = || items.get(idx).map(|i| i.id.clone()).unwrap_or_default();
             out.push(
                 self.text_deltas
-                    .event((idx, content_index), item_id, text, self.seq),
+                    .event((idx, content_index), item_id, literal, self.seq),
             );
             self.seq += 1;
         }
@@ -674,14 +676,14 @@ impl Stream {
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
             {
-                self.text_delta(text, false, out);
+                self.text_delta(&Literal::new(text), false, out);
             }
             if let Some(text) = delta
                 .get("refusal")
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
             {
-                self.text_delta(text, true, out);
+                self.text_delta(&Literal::new(text), true, out);
             }
             if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
                 for tc in calls {
@@ -710,12 +712,12 @@ fn part_json(part: &Part) -> Value {
 impl Transcoder for Stream {
     fn push_observed(&mut self, event: &sse::Event, info: &EventInfo, out: &mut Vec<Bytes>) {
         // The tap read a plain text chunk already: its text, without a second read.
-        if let Some((start, end)) = info.text
+        if let Some(found) = info.text
             && self.started
             && !self.finished
-            && let Some(text) = event.data.get(start..end).and_then(json::str_literal)
+            && let Some(text) = found.literal(&event.data)
         {
-            if !text.is_empty() {
+            if !text.text.is_empty() {
                 self.text_delta(&text, false, out);
             }
             return;
@@ -735,7 +737,7 @@ impl Transcoder for Stream {
         if self.started
             && let Some((_, text)) = self.text.read(&event.data)
         {
-            if !text.is_empty() {
+            if !text.text.is_empty() {
                 self.text_delta(&text, false, out);
             }
             return;

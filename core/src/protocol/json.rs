@@ -690,7 +690,7 @@ pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
         // with zeros, which match neither byte.
         let (word, whole) = match body.get(at..at + 8) {
             Some(chunk) => (padded_word(chunk, 0), true),
-            None => (padded_word(body.get(at..)?, 0), false),
+            None => (tail_word(body, at)?, false),
         };
         let hits = byte_lanes(word, b'"') | byte_lanes(word, b'\\');
         if !whole && hits == 0 {
@@ -720,10 +720,11 @@ pub(crate) fn string_end_plain(body: &[u8], pos: usize) -> Option<(usize, bool)>
     let mut at = pos + 1;
     let mut controls = 0;
     loop {
-        // The last few bytes are one more word, padded with spaces, which match nothing.
+        // The last few bytes are one more word, its lanes past the end zero: they match
+        // neither byte, and their control lanes lie above any quote found.
         let (word, whole) = match body.get(at..at + 8) {
-            Some(chunk) => (padded_word(chunk, b' '), true),
-            None => (padded_word(body.get(at..)?, b' '), false),
+            Some(chunk) => (padded_word(chunk, 0), true),
+            None => (tail_word(body, at)?, false),
         };
         // The lowest lane found by each test is exact (see `byte_lanes`).
         let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
@@ -744,6 +745,29 @@ pub(crate) fn string_end_plain(body: &[u8], pos: usize) -> Option<(usize, bool)>
         }
         let before = control & ((1 << lane) - 1);
         return Some((i + 1, controls == 0 && before == 0));
+    }
+}
+
+/// The fewer than eight bytes of `body` from `at` to its end as a little-endian word, the
+/// lanes past the end zero. Read as the last eight bytes of `body` shifted down, without a
+/// copy of a variable length; `None` if `at` is past the end.
+#[inline(always)]
+fn tail_word(body: &[u8], at: usize) -> Option<u64> {
+    let left = body.len().checked_sub(at)?;
+    match body
+        .len()
+        .checked_sub(8)
+        .and_then(|start| body.get(start..))
+    {
+        Some(last) if left < 8 => {
+            let word = padded_word(last, 0);
+            // `left` is under 8: the shift is 8 to 64 bits, and 64 means no bytes left.
+            Some(
+                word.checked_shr(8 * u32::try_from(8 - left).ok()?)
+                    .unwrap_or(0),
+            )
+        }
+        _ => Some(padded_word(body.get(at..)?, 0)),
     }
 }
 
@@ -1214,6 +1238,35 @@ mod tests {
         for _ in 0..5_000 {
             let s = text_with_escapes(&mut rng);
             assert_eq!(Some(quote(&s)), serde_json::to_string(&s).ok(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn strings_end_where_they_end_at_every_distance_from_the_end_of_the_body() {
+        let mut rng = Rng(13);
+        for _ in 0..3_000 {
+            let prefix = "p".repeat(rng.below(12));
+            let text = text_with_escapes(&mut rng);
+            let quoted = serde_json::to_string(&text).unwrap();
+            // Nothing, or a few bytes, after the closing quote.
+            let after = "}".repeat(rng.below(10));
+            let body = format!("{prefix}{quoted}{after}");
+            let (at, end) = (prefix.len(), prefix.len() + quoted.len());
+            assert_eq!(skip_string(body.as_bytes(), at), Some(end), "{body:?}");
+            let plain = quoted == format!("\"{text}\"");
+            assert_eq!(
+                string_end_plain(body.as_bytes(), at),
+                Some((end, plain)),
+                "{body:?}"
+            );
+            // Cut before its closing quote, it has no end.
+            let cut = &body.as_bytes()[..end - 1];
+            assert_eq!(
+                skip_string(cut, at).filter(|&e| e <= cut.len()),
+                None,
+                "{body:?}"
+            );
+            assert_eq!(string_end_plain(cut, at), None, "{body:?}");
         }
     }
 

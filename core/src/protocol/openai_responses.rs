@@ -171,6 +171,7 @@ const DELTA_END: &[u8] = b",\"type\":\"response.output_text.delta\"}\n\n";
 impl TextDeltaWriter {
     /// The event for `text` at `sequence_number` in the part at `content_index` of the item
     /// at `output_index`, whose id `item_id` gives (asked only when the part changed).
+    #[inline]
     pub fn event(
         &mut self,
         (output_index, content_index): (usize, usize),
@@ -197,11 +198,7 @@ impl TextDeltaWriter {
         self.set_sequence(sequence_number);
         let (head, tail) = (self.head.as_slice(), self.tail.as_slice());
         if text.plain {
-            return self.frames.frame(&[
-                Piece::Raw(head),
-                Piece::Raw(text.text.as_bytes()),
-                Piece::Raw(tail),
-            ]);
+            return self.frames.concat([head, text.text.as_bytes(), tail]);
         }
         // The kept quotes are left out: the escaped text brings its own.
         self.frames.frame(&[
@@ -212,6 +209,7 @@ impl TextDeltaWriter {
     }
 
     /// Writes `n` into the tail: the last number plus one is counted up in its digits.
+    #[inline]
     fn set_sequence(&mut self, n: u64) {
         if let Some(last) = self.sequence {
             if last == n {
@@ -226,6 +224,12 @@ impl TextDeltaWriter {
                 return;
             }
         }
+        self.write_sequence(n);
+    }
+
+    /// Writes `n` into the tail in full.
+    #[cold]
+    fn write_sequence(&mut self, n: u64) {
         self.tail.truncate(self.sequence_at);
         self.tail
             .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
@@ -236,6 +240,7 @@ impl TextDeltaWriter {
 
 /// Adds one to the decimal `digits` in place; `false` when the number needs another digit
 /// (the digits are then all zeros).
+#[inline]
 fn count_up(digits: &mut [u8]) -> bool {
     for d in digits.iter_mut().rev() {
         if *d == b'9' {

@@ -218,6 +218,63 @@ impl Stream {
 }
 
 impl Stream {
+    /// A delta of a block other than text (reasoning, signature, tool arguments).
+    fn other_delta(&mut self, index: u64, kind: &str, piece: &str, out: &mut Vec<Bytes>) {
+        let Some(open) = self.blocks.get_mut(&index) else {
+            return;
+        };
+        let mut events = Vec::new();
+        match (open, kind) {
+            (
+                Open::Thinking {
+                    index,
+                    id,
+                    text,
+                    part_open,
+                    ..
+                },
+                "thinking_delta",
+            ) => {
+                text.push_str(piece);
+                if !*part_open {
+                    *part_open = true;
+                    events.push((
+                        "response.reasoning_summary_part.added",
+                        json!({
+                            "item_id": id, "output_index": *index, "summary_index": 0,
+                            "part": {"type": "summary_text", "text": ""},
+                        }),
+                    ));
+                }
+                events.push((
+                    "response.reasoning_summary_text.delta",
+                    json!({
+                        "item_id": id, "output_index": *index, "summary_index": 0, "delta": piece,
+                    }),
+                ));
+            }
+            (Open::Thinking { signature, .. }, "signature_delta") => signature.push_str(piece),
+            (
+                Open::Tool {
+                    index, id, args, ..
+                },
+                "input_json_delta",
+            ) => {
+                args.push_str(piece);
+                events.push((
+                    "response.function_call_arguments.delta",
+                    json!({
+                        "item_id": id, "output_index": *index, "delta": piece,
+                    }),
+                ));
+            }
+            _ => {}
+        }
+        for (name, fields) in events {
+            self.emit(out, name, fields);
+        }
+    }
+
     /// The response's first two events.
     #[cold]
     fn open(&mut self, out: &mut Vec<Bytes>) {
@@ -377,73 +434,26 @@ impl AnthropicEvents for Stream {
         let Some(open) = self.blocks.get_mut(&index) else {
             return;
         };
-        let mut events = Vec::new();
-        match (open, kind) {
-            (
-                Open::Text {
-                    content_index,
-                    text,
-                },
-                "text_delta",
-            ) => {
-                text.push_str(piece);
-                let content_index = *content_index;
-                if let Some(message) = self.message.as_ref() {
-                    let id = || message.id.clone();
-                    let at = (message.index, content_index);
-                    out.push(self.text_deltas.event(at, id, literal, self.seq));
-                    self.seq += 1;
-                }
-                return;
+        // Text: nearly every delta.
+        if let (
+            Open::Text {
+                content_index,
+                text,
+            },
+            "text_delta",
+        ) = (open, kind)
+        {
+            text.push_str(piece);
+            let content_index = *content_index;
+            if let Some(message) = self.message.as_ref() {
+                let id = || message.id.clone();
+                let at = (message.index, content_index);
+                out.push(self.text_deltas.event(at, id, literal, self.seq));
+                self.seq += 1;
             }
-            (
-                Open::Thinking {
-                    index,
-                    id,
-                    text,
-                    part_open,
-                    ..
-                },
-                "thinking_delta",
-            ) => {
-                text.push_str(piece);
-                if !*part_open {
-                    *part_open = true;
-                    events.push((
-                        "response.reasoning_summary_part.added",
-                        json!({
-                            "item_id": id, "output_index": *index, "summary_index": 0,
-                            "part": {"type": "summary_text", "text": ""},
-                        }),
-                    ));
-                }
-                events.push((
-                    "response.reasoning_summary_text.delta",
-                    json!({
-                        "item_id": id, "output_index": *index, "summary_index": 0, "delta": piece,
-                    }),
-                ));
-            }
-            (Open::Thinking { signature, .. }, "signature_delta") => signature.push_str(piece),
-            (
-                Open::Tool {
-                    index, id, args, ..
-                },
-                "input_json_delta",
-            ) => {
-                args.push_str(piece);
-                events.push((
-                    "response.function_call_arguments.delta",
-                    json!({
-                        "item_id": id, "output_index": *index, "delta": piece,
-                    }),
-                ));
-            }
-            _ => {}
+            return;
         }
-        for (name, fields) in events {
-            self.emit(out, name, fields);
-        }
+        self.other_delta(index, kind, piece, out);
     }
 
     fn block_stop(&mut self, index: u64, out: &mut Vec<Bytes>) {

@@ -167,11 +167,15 @@ fn stream_of(dialect: Dialect) -> Vec<Bytes> {
 /// What the pipeline does with a stream: decodes `chunks`, observes every event (usage, ids,
 /// errors), and passes it through `t` (or forwards it, without one).
 fn relay_stream(chunks: &[Bytes], upstream: Dialect, client: Dialect) -> usize {
-    let mut d = sse::Decoder::new(1 << 24);
     let mut tap = StreamTap::new(upstream, "m");
     let mut t = (upstream != client)
         .then(|| convert::transcoder(upstream, client, "m"))
         .flatten();
+    // As the pipeline does: a transcoded stream's events need not keep their bytes.
+    let mut d = match t {
+        Some(_) => sse::Decoder::new(1 << 24).without_raw(),
+        None => sse::Decoder::new(1 << 24),
+    };
     let (mut events, mut out, mut n) = (Vec::new(), Vec::new(), 0);
     for c in chunks {
         d.push(c, &mut events).unwrap();

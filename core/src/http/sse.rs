@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -138,6 +138,8 @@ pub struct Decoder {
     at_stream_start: bool,
     failed: bool,
     pending: Pending,
+    /// Hand out each event's bytes (`raw`); see [`without_raw`](Self::without_raw).
+    keep_raw: bool,
 }
 
 impl Decoder {
@@ -152,7 +154,17 @@ impl Decoder {
             at_stream_start: true,
             failed: false,
             pending: Pending::default(),
+            keep_raw: true,
         }
+    }
+
+    /// Events whose `raw` is empty, for a stream that is transcoded (its events' bytes are
+    /// never sent): the decoder then moves past an event instead of sharing its buffer with
+    /// a view of it, which spares two atomic reference counts per event.
+    #[must_use]
+    pub fn without_raw(mut self) -> Self {
+        self.keep_raw = false;
+        self
     }
 
     /// Feeds one chunk, appending every event it completes to `out`.
@@ -211,8 +223,15 @@ impl Decoder {
                 return Err(too_large);
             }
             let pending = std::mem::take(&mut self.pending);
+            let end = line_end.min(self.buf.len());
+            let raw = if self.keep_raw {
+                self.buf.split_to(end).freeze()
+            } else {
+                self.buf.advance(end);
+                Bytes::new()
+            };
             out.push(Event {
-                raw: self.buf.split_to(line_end.min(self.buf.len())).freeze(),
+                raw,
                 event: pending.event,
                 data: pending.data,
                 is_comment_only: !pending.has_fields,
@@ -236,7 +255,9 @@ impl Decoder {
         }
         let truncated = self.failed || self.pending.has_lines || !partial.is_empty();
         let raw = self.buf.split().freeze();
+        let keep_raw = self.keep_raw;
         *self = Self::new(self.max_event_bytes);
+        self.keep_raw = keep_raw;
         (!raw.is_empty()).then_some(Tail { raw, truncated })
     }
 
@@ -515,6 +536,37 @@ mod tests {
                 assert_eq!(run.tail, None);
             }
         }
+    }
+
+    #[test]
+    fn without_raw_the_events_are_the_same_but_for_their_bytes() {
+        let mut rng = Rng(7);
+        for text in [ANTHROPIC, OPENAI] {
+            let input = text.as_bytes();
+            let reference = whole(input);
+            for _ in 0..100 {
+                let mut decoder = Decoder::new(1 << 20).without_raw();
+                let mut events = Vec::new();
+                let mut rest = input;
+                while !rest.is_empty() {
+                    let (head, tail) = rest.split_at((1 + rng.below(64)).min(rest.len()));
+                    assert_eq!(decoder.push(head, &mut events), Ok(()));
+                    rest = tail;
+                }
+                assert_eq!(decoder.finish(), None);
+                assert!(events.iter().all(|e| e.raw.is_empty()));
+                let run = Run { events, tail: None };
+                assert_eq!(fields(&run), fields(&reference));
+            }
+        }
+        // A stream cut inside an event still says so, and the setting outlives `finish`.
+        let mut decoder = Decoder::new(1 << 20).without_raw();
+        let mut events = Vec::new();
+        assert_eq!(decoder.push(b"data: a\n\ndata: b", &mut events), Ok(()));
+        assert!(decoder.finish().is_some_and(|t| t.truncated));
+        assert_eq!(decoder.push(b"data: c\n\n", &mut events), Ok(()));
+        assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| e.raw.is_empty()));
     }
 
     /// Concatenating every `raw` and the tail gives back the input, for every chunking and line-ending style, and

@@ -94,12 +94,16 @@ pub async fn stream(
     timing: &Timing,
 ) -> Relayed {
     let (parts, mut body) = upstream.into_parts();
-    let mut decoder = sse::Decoder::new(MAX_EVENT_BYTES);
     let mut tap = StreamTap::new(plan.upstream, &plan.client_model);
     let mut transcoder = if plan.upstream == plan.dialect {
         None
     } else {
         convert::transcoder(plan.upstream, plan.dialect, &plan.client_model)
+    };
+    // A transcoded stream's events are read, never sent as they came.
+    let mut decoder = match transcoder {
+        Some(_) => sse::Decoder::new(MAX_EVENT_BYTES).without_raw(),
+        None => sse::Decoder::new(MAX_EVENT_BYTES),
     };
     let mut frames: Vec<Bytes> = Vec::new();
     let mut events = Vec::new();

@@ -389,7 +389,10 @@ mod tests {
     }
 
     fn run_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Run {
-        let mut decoder = Decoder::new(1 << 20);
+        run_with(Decoder::new(1 << 20), chunks)
+    }
+
+    fn run_with<'a>(mut decoder: Decoder, chunks: impl IntoIterator<Item = &'a [u8]>) -> Run {
         let mut events = Vec::new();
         for chunk in chunks {
             assert_eq!(decoder.push(chunk, &mut events), Ok(()));
@@ -408,6 +411,11 @@ mod tests {
     }
 
     fn random_split(input: &[u8], rng: &mut Rng) -> Run {
+        run_chunks(random_chunks(input, rng))
+    }
+
+    /// `input` cut at random places, some chunks empty, some a byte or a few.
+    fn random_chunks<'a>(input: &'a [u8], rng: &mut Rng) -> Vec<&'a [u8]> {
         let mut chunks = Vec::new();
         let mut rest = input;
         while !rest.is_empty() {
@@ -421,7 +429,7 @@ mod tests {
             chunks.push(head);
             rest = tail;
         }
-        run_chunks(chunks)
+        chunks
     }
 
     fn concat(run: &Run) -> Vec<u8> {
@@ -545,17 +553,10 @@ mod tests {
             let input = text.as_bytes();
             let reference = whole(input);
             for _ in 0..100 {
-                let mut decoder = Decoder::new(1 << 20).without_raw();
-                let mut events = Vec::new();
-                let mut rest = input;
-                while !rest.is_empty() {
-                    let (head, tail) = rest.split_at((1 + rng.below(64)).min(rest.len()));
-                    assert_eq!(decoder.push(head, &mut events), Ok(()));
-                    rest = tail;
-                }
-                assert_eq!(decoder.finish(), None);
-                assert!(events.iter().all(|e| e.raw.is_empty()));
-                let run = Run { events, tail: None };
+                let decoder = Decoder::new(1 << 20).without_raw();
+                let run = run_with(decoder, random_chunks(input, &mut rng));
+                assert_eq!(run.tail, None);
+                assert!(run.events.iter().all(|e| e.raw.is_empty()));
                 assert_eq!(fields(&run), fields(&reference));
             }
         }

@@ -45,10 +45,7 @@ impl Frames {
     /// The bytes of `pieces`, one after the other.
     #[inline(always)]
     pub fn frame(&mut self, pieces: &[Piece<'_>]) -> Bytes {
-        let size = size(pieces);
-        if self.buf.capacity() < size {
-            self.buf = BytesMut::with_capacity(size.max(CHUNK));
-        }
+        self.make_room(size(pieces));
         for p in pieces {
             match p {
                 Piece::Raw(raw) => self.buf.put_slice(raw),
@@ -70,14 +67,20 @@ impl Frames {
     /// all raw (a text delta whose text needs no escaping).
     #[inline(always)]
     pub fn concat<const N: usize>(&mut self, parts: [&[u8]; N]) -> Bytes {
-        let size = parts.iter().map(|p| p.len()).sum();
-        if self.buf.capacity() < size {
-            self.buf = BytesMut::with_capacity(size.max(CHUNK));
-        }
+        self.make_room(parts.iter().map(|p| p.len()).sum());
         for p in parts {
             self.buf.extend_from_slice(p);
         }
         self.buf.split().freeze()
+    }
+
+    /// Room for an event of `size` bytes: a new buffer when the current one is too full
+    /// (the events written into it keep it alive until they are sent).
+    #[inline(always)]
+    fn make_room(&mut self, size: usize) {
+        if self.buf.capacity() < size {
+            self.buf = BytesMut::with_capacity(size.max(CHUNK));
+        }
     }
 }
 

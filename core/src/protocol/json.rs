@@ -240,8 +240,6 @@ pub fn quote_with(s: &str, mut put: impl FnMut(&[u8])) {
 /// `\`, a control character), eight bytes at a time.
 #[inline]
 fn next_to_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     // Long text (a closing event repeats the whole answer) 32 bytes at a time: a fold
     // without early exit, which the compiler turns into vector compares.
     while let Some(chunk) = bytes.get(from..from + 32) {
@@ -257,9 +255,7 @@ fn next_to_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let word = u64::from_le_bytes(word);
-        // Lanes below 0x20 (exact for the lowest one, as in `byte_lanes`).
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        let hits = control | byte_lanes(word, b'"') | byte_lanes(word, b'\\');
+        let hits = control_lanes(word) | byte_lanes(word, b'"') | byte_lanes(word, b'\\');
         if hits != 0 {
             return Some(from + (hits.trailing_zeros() / 8) as usize);
         }
@@ -402,8 +398,6 @@ pub fn literal(raw: &str) -> Option<Literal<'_>> {
 /// must escape (a quote or a control character), eight bytes at a time.
 #[inline]
 fn scan_literal(raw: &[u8]) -> (bool, bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     // The last few bytes are one more word, padded with spaces, which need no escape.
     let words = raw.chunks_exact(8);
     let rest = padded_word(words.remainder(), b' ');
@@ -411,11 +405,9 @@ fn scan_literal(raw: &[u8]) -> (bool, bool) {
         .map(|w| padded_word(w, b' '))
         .chain(std::iter::once(rest))
         .fold((0, 0), |(slashes, others), word| {
-            // A lane below 0x20 borrows into its high bit only when it was clear.
-            let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
             (
                 slashes | byte_lanes(word, b'\\'),
-                others | control | byte_lanes(word, b'"'),
+                others | control_lanes(word) | byte_lanes(word, b'"'),
             )
         });
     (slashes != 0, others != 0)
@@ -712,8 +704,6 @@ pub(crate) fn skip_string(body: &[u8], pos: usize) -> Option<usize> {
 /// character (see [`Literal::plain`]). Reads eight bytes at a time to the end, for the
 /// strings of stream events (short).
 pub(crate) fn string_end_plain(body: &[u8], pos: usize) -> Option<(usize, bool)> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     if body.get(pos) != Some(&b'"') {
         return None;
     }
@@ -727,7 +717,7 @@ pub(crate) fn string_end_plain(body: &[u8], pos: usize) -> Option<(usize, bool)>
             None => (tail_word(body, at)?, false),
         };
         // The lowest lane found by each test is exact (see `byte_lanes`).
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let control = control_lanes(word);
         let hits = byte_lanes(word, b'"') | byte_lanes(word, b'\\');
         if hits == 0 {
             if !whole {
@@ -781,14 +771,25 @@ fn padded_word(bytes: &[u8], pad: u8) -> u64 {
     u64::from_le_bytes(word)
 }
 
+/// A one in each byte lane of a word.
+const LANE_ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each byte lane of a word.
+const LANE_HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit set in each byte lane of `word` below 0x20, a control character (exact for
+/// the lowest one, as in [`byte_lanes`]).
+#[inline]
+fn control_lanes(word: u64) -> u64 {
+    // A lane below 0x20 borrows into its high bit only when that bit was clear.
+    word.wrapping_sub(LANE_ONES * 0x20) & !word & LANE_HIGHS
+}
+
 /// The high bit set in each byte lane of `word` that equals `byte` (the lowest set lane is
 /// exact; lanes above a match may be set too, which callers never look at).
 #[inline]
 fn byte_lanes(word: u64, byte: u8) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let x = word ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS
+    let x = word ^ (LANE_ONES * u64::from(byte));
+    x.wrapping_sub(LANE_ONES) & !x & LANE_HIGHS
 }
 
 #[inline(never)]

@@ -21,6 +21,7 @@ use super::super::Transcoder;
 use super::emit::Writer;
 use super::response;
 use crate::http::sse;
+use crate::protocol::json::Literal;
 use crate::protocol::openai_responses::{Delta, DeltaKind, Deltas};
 use crate::protocol::{StreamContext, Usage};
 
@@ -168,8 +169,7 @@ impl Stream {
                         .or_else(|| part.get("refusal"))
                         .and_then(Value::as_str)
                         .unwrap_or("");
-                    self.writer
-                        .text(key, &crate::protocol::json::Literal::new(text), out);
+                    self.writer.text(key, &Literal::new(text), out);
                 }
             }
             _ => {}
@@ -215,8 +215,7 @@ impl Transcoder for Stream {
                 let key = self.key(&data);
                 if let Some(delta) = data.get("delta").and_then(Value::as_str) {
                     self.mark_streamed(key);
-                    self.writer
-                        .text(key, &crate::protocol::json::Literal::new(delta), out);
+                    self.writer.text(key, &Literal::new(delta), out);
                 }
             }
             "response.reasoning_summary_text.delta" | "response.reasoning_text.delta" => {
